@@ -1,0 +1,72 @@
+// Debian packages: which are missing, and installing them (as root, one `apt-get update` per run).
+import fs from 'node:fs';
+import path from 'node:path';
+import { SetupError, info } from './log.mjs';
+import { logsDir } from './paths.mjs';
+import { mustRun, run, which } from './proc.mjs';
+
+let updated = false;
+
+/** True on Debian-like systems with apt-get and dpkg-query. */
+export function hasApt() {
+  return fs.existsSync('/etc/debian_version') && which('apt-get') !== undefined && which('dpkg-query') !== undefined;
+}
+
+export function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * The packages of `names` that dpkg does not report as installed.
+ * @param {readonly string[]} names
+ * @returns {Promise<string[]>}
+ */
+export async function missingPackages(names) {
+  if (!hasApt()) return [...names];
+  // Exits 1 when a package is unknown to dpkg; the output still lists the known ones.
+  const result = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names]);
+  const installed = new Set(
+    result.stdout.split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, status]) => status === 'ii')
+      .map(([name]) => (name ?? '').replace(/:.*$/, '')),
+  );
+  return names.filter((n) => !installed.has(n));
+}
+
+/**
+ * Installs whatever of `names` is missing, or explains what to install by hand.
+ * @param {readonly string[]} names
+ * @param {string} purpose  what the packages are for, for messages
+ * @returns {Promise<string[]>} the packages that were installed now
+ */
+export async function ensurePackages(names, purpose) {
+  const missing = await missingPackages(names);
+  if (missing.length === 0) {
+    info(`apt packages for ${purpose} already installed`);
+    return [];
+  }
+  const byHand = `sudo apt-get install -y ${missing.join(' ')}`;
+  if (!hasApt()) {
+    throw new SetupError(`${purpose} needs: ${missing.join(', ')}. This is not a Debian system with apt-get: install the equivalent by hand.`);
+  }
+  if (!isRoot()) {
+    throw new SetupError(`${purpose} needs Debian packages that are not installed: ${missing.join(' ')}.\nRun as root, or install them by hand:  ${byHand}`);
+  }
+  fs.mkdirSync(logsDir, { recursive: true });
+  const logFile = path.join(logsDir, 'apt.log');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!updated) {
+    info('apt-get update');
+    await mustRun('apt-get', ['update'], { env, logFile, heartbeatMs: 15000, timeoutMs: 10 * 60_000 });
+    updated = true;
+  }
+  info(`apt-get install -y ${missing.join(' ')}`);
+  await mustRun('apt-get', ['install', '-y', ...missing], {
+    env, logFile, heartbeatMs: 15000, timeoutMs: 20 * 60_000,
+    show: (line) => /^(Setting up|Need to get|\d+ upgraded)/.test(line),
+  });
+  const still = await missingPackages(missing);
+  if (still.length) throw new SetupError(`apt-get install finished but these are still not installed: ${still.join(' ')} (see ${logFile})`);
+  return missing;
+}

@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+
+/** Every PyML setting, read through one typed function. */
+export interface PymlConfig {
+  readonly dockerHost: string;
+  readonly baseImage: string;
+  readonly runNetwork: boolean;
+  readonly runMemory: string;
+  readonly runCpus: number;
+  readonly maxMessageMB: number;
+  readonly predictTimeoutSeconds: number;
+  readonly reloadOnSave: boolean;
+  readonly rowsPerBatch: number;
+  readonly traceServer: 'off' | 'messages' | 'verbose';
+}
+
+/** What a change of each setting requires of the running parts. */
+export type SettingEffect = 'none' | 'restartServer' | 'reconnectDocker' | 'restartContainer';
+
+export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
+  'pyml.docker.host': 'reconnectDocker',
+  'pyml.build.baseImage': 'none',
+  'pyml.run.network': 'restartContainer',
+  'pyml.run.memory': 'restartContainer',
+  'pyml.run.cpus': 'restartContainer',
+  'pyml.grpc.maxMessageMB': 'restartContainer',
+  'pyml.predict.timeoutSeconds': 'none',
+  'pyml.devMode.reloadOnSave': 'none',
+  'pyml.batch.rowsPerBatch': 'none',
+  'pyml.trace.server': 'restartServer',
+};
+
+export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
+  const c = vscode.workspace.getConfiguration('pyml', scope);
+  const trace = c.get<string>('trace.server', 'off');
+  return {
+    dockerHost: c.get<string>('docker.host', '').trim(),
+    baseImage: c.get<string>('build.baseImage', 'python:3.11-slim').trim() || 'python:3.11-slim',
+    runNetwork: c.get<boolean>('run.network', false),
+    runMemory: c.get<string>('run.memory', '2g'),
+    runCpus: c.get<number>('run.cpus', 2),
+    maxMessageMB: c.get<number>('grpc.maxMessageMB', 512),
+    predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
+    reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
+    rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
+    traceServer: trace === 'messages' || trace === 'verbose' ? trace : 'off',
+  };
+}
+
+/** The effects a configuration change asks for, strongest first, without duplicates. */
+export function effectsOf(event: vscode.ConfigurationChangeEvent): SettingEffect[] {
+  const effects = new Set<SettingEffect>();
+  for (const [key, effect] of Object.entries(SETTING_EFFECTS)) {
+    if (effect !== 'none' && event.affectsConfiguration(key)) effects.add(effect);
+  }
+  return [...effects];
+}

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { COMMANDS } from './commands/index';
+import { registerCommands } from './commands/table';
+import { Ctx } from './context';
+import { ModelsTree } from './views/modelsTree';
+
+/** What activate() returns to other extensions and to our tests. */
+export interface PymlApi {
+  /** Milliseconds from the first line of the bundle to the end of activate(). */
+  readonly activationMs: number;
+}
+
+declare const __PYML_LOAD_START__: number | undefined;
+
+let ctx: Ctx | undefined;
+
+export function activate(extension: vscode.ExtensionContext): PymlApi {
+  const start = typeof __PYML_LOAD_START__ === 'number' ? __PYML_LOAD_START__ : performance.now();
+  try {
+    ctx = new Ctx(extension);
+    extension.subscriptions.push(ctx);
+    registerCommands(ctx, COMMANDS);
+    const tree = ctx.own(new ModelsTree());
+    ctx.own(vscode.window.registerTreeDataProvider('pyml.models', tree));
+    ctx.own(
+      vscode.commands.registerCommand('pyml.refreshModels', () => {
+        tree.refresh();
+      }),
+    );
+    startLanguageServer(ctx);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    void vscode.window.showErrorMessage(`PyML failed to activate: ${message}`);
+    throw err;
+  }
+  return { activationMs: performance.now() - start };
+}
+
+/** The language server starts after activation returns, so it never delays it. */
+function startLanguageServer(owner: Ctx): void {
+  setImmediate(() => {
+    void (async () => {
+      try {
+        const { createLanguageClient } = await import('./client/languageClient');
+        const client = createLanguageClient(owner);
+        owner.own({ dispose: () => void client.stop() });
+        await client.start();
+      } catch (err) {
+        await owner.log.reportError('PyML: the language server could not start', err);
+      }
+    })();
+  });
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}
