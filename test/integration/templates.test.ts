@@ -1,0 +1,89 @@
+/**
+ * Every template x kind of PyML: New Model, as a user gets it: rendered into a fresh folder, built
+ * from the generated Dockerfile against PYML_TEST_BASE_IMAGE with NO network for the build (so the
+ * requirements must already be satisfied by the base image), run, sent its samples/example.json over
+ * the Unix socket, and its answer compared with the sample's expected output.
+ * A template whose framework is not in the base image is skipped, saying which Debian package is missing.
+ */
+import * as assert from 'assert';
+import { randomBytes } from 'crypto';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildImage, prepareBuild } from '../../src/container/build';
+import { startModel } from '../../src/container/run';
+import { renderTemplate, SAMPLE_FILE, templateKinds } from '../../src/scaffold/render';
+import { compareOutputs, parseSample } from '../../src/scaffold/sample';
+import type { TemplateId } from '../../src/scaffold/types';
+import { BASE_IMAGE, buildSettings, Cleanup, requireBaseImage, runSettings, testEngine } from './helpers';
+import { responseOutputs, sampleRequest } from './sampleRequest';
+
+/** The Debian package each template's framework comes from in the base image. */
+const FRAMEWORK: Record<TemplateId, { module: string; debian: string }> = {
+  numpy: { module: 'numpy', debian: 'python3-numpy' },
+  sklearn: { module: 'sklearn', debian: 'python3-sklearn' },
+  torch: { module: 'torch', debian: 'python3-torch' },
+};
+
+/** Whether python3 in the base image imports the module (a throwaway container, no network). */
+async function baseImageHas(module: string): Promise<boolean> {
+  const engine = await testEngine();
+  const container = await engine.docker.createContainer({
+    Image: BASE_IMAGE,
+    Cmd: ['python3', '-c', `import ${module}`],
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: 'none', AutoRemove: false },
+  });
+  try {
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    return result.StatusCode === 0;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+describe('templates: render, build, run, answer the sample (real Docker)', function () {
+  this.timeout(300_000);
+  const cleanup = new Cleanup();
+  const available = new Map<TemplateId, boolean>();
+
+  before(async () => {
+    await requireBaseImage();
+    for (const id of Object.keys(FRAMEWORK) as TemplateId[]) available.set(id, await baseImageHas(FRAMEWORK[id].module));
+  });
+  after(() => cleanup.run());
+
+  for (const { template, kind } of templateKinds()) {
+    it(`${template}/${kind}`, async function () {
+      if (!available.get(template)) {
+        console.log(`      skipped: ${BASE_IMAGE} has no ${FRAMEWORK[template].module} (add ${FRAMEWORK[template].debian} to its packages)`);
+        this.skip();
+      }
+      const engine = await testEngine();
+      const parent = cleanup.dir(await fs.mkdtemp(path.join(os.tmpdir(), 'pyml-tpl-')));
+      const name = `tpl ${template} ${kind} ${randomBytes(3).toString('hex')}`;
+      const files = renderTemplate(kind, template, name);
+      const folder = path.join(parent, 'model');
+      for (const f of files) {
+        await fs.mkdir(path.dirname(path.join(folder, f.path)), { recursive: true });
+        await fs.writeFile(path.join(folder, f.path), f.contents);
+      }
+
+      const prepared = await prepareBuild(folder, buildSettings);
+      cleanup.image(prepared.tag);
+      const built = await buildImage(engine, prepared, buildSettings, { network: 'none' });
+      assert.ok(built.imageId, 'no image id');
+
+      const model = cleanup.container(
+        await startModel(engine, { folder, manifest: prepared.manifest, image: built.tag, mode: 'run', settings: runSettings }),
+      );
+      const sample = parseSample(files.find((f) => f.path === SAMPLE_FILE)?.contents as string);
+      assert.ok(sample.expected);
+      const response = await model.infer(sampleRequest(prepared.manifest, sample), { deadlineMs: 60_000 });
+      const actual = responseOutputs(response);
+      assert.deepStrictEqual(compareOutputs(sample.expected, actual), [], `answer: ${JSON.stringify(actual)}`);
+      await model.stop(2);
+    });
+  }
+});
