@@ -1,0 +1,217 @@
+"""Command line: `python3 -m pyml serve|check|version`.
+
+Exit codes: 0 done; 2 usage, manifest or address problem; 3 the model's code
+failed to import or construct; 1 anything else. A failed load prints the
+traceback to stderr and then one line `PYML_ERROR_JSON {...}` holding the
+structured report (the same JSON as the `pyml-error-bin` trailer).
+"""
+
+import argparse
+import gc
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import List, Optional
+
+from . import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_MODEL = 0, 1, 2, 3
+DEFAULT_MAX_MESSAGE_MB = 512
+MAX_MESSAGE_MB_LIMIT = 2047  # gRPC sizes are 32-bit signed
+
+log = logging.getLogger("pyml")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    if args.command == "version":
+        print(__version__)
+        return EXIT_OK
+    if args.command == "batch":
+        from . import batch
+
+        return int(batch.run(args))
+    sys.dont_write_bytecode = True  # never write __pycache__ into the user's model folder
+    model_dir = Path(args.model_dir).resolve()
+    if not model_dir.is_dir():
+        _fail("model folder %s does not exist" % model_dir)
+        return EXIT_CONFIG
+    if args.command == "check":
+        return _check(model_dir)
+    return _serve(args, model_dir)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python3 -m pyml", description="PyML model runtime (Open Inference Protocol over gRPC)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve a model folder over gRPC")
+    serve.add_argument("model_dir", metavar="MODEL_DIR", help="folder holding pyml.yaml")
+    where = serve.add_mutually_exclusive_group(required=True)
+    where.add_argument("--socket", metavar="PATH", help="Unix socket to create (owner-only permissions)")
+    where.add_argument("--port", type=int, metavar="N", help="TCP port (0: any free port); binds 127.0.0.1 unless --host")
+    serve.add_argument("--host", default="127.0.0.1", help="address for --port (default 127.0.0.1)")
+    serve.add_argument(
+        "--max-message-mb",
+        type=int,
+        default=DEFAULT_MAX_MESSAGE_MB,
+        metavar="N",
+        help="largest request or response in MiB (default %d)" % DEFAULT_MAX_MESSAGE_MB,
+    )
+    serve.add_argument("--workers", type=int, default=8, metavar="N", help="request threads (default 8)")
+    serve.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=8.0,
+        metavar="S",
+        help="on SIGTERM/SIGINT, time given to in-flight requests (default 8, under Docker's 10 s stop timeout)",
+    )
+    _log_level(serve)
+
+    check = sub.add_parser("check", help="validate pyml.yaml, import and construct the model, then exit")
+    check.add_argument("model_dir", metavar="MODEL_DIR")
+    _log_level(check)
+
+    version = sub.add_parser("version", help="print the runtime version")
+    _log_level(version)
+
+    try:  # offline batch prediction (pyml/batch.py), when that module is present
+        from . import batch
+    except ImportError:
+        batch = None  # type: ignore[assignment]
+    if batch is not None and hasattr(batch, "add_arguments"):
+        batch.add_arguments(sub.add_parser("batch", help="predict rows from a file through the model, offline"))
+    return parser
+
+
+def _log_level(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def _check(model_dir: Path) -> int:
+    from . import loader
+    from .errors import ManifestError, ModelCodeError
+
+    os.chdir(model_dir)
+    try:
+        model = loader.load(model_dir, "load")
+    except ManifestError as e:
+        _fail(e.message, e.details())
+        return EXIT_CONFIG
+    except ModelCodeError as e:
+        _fail("cannot load the model: %s" % e.message, e.report)
+        return EXIT_MODEL
+    m = model.manifest
+    counts = "%d input%s, %d output%s" % (
+        len(m.inputs), "" if len(m.inputs) == 1 else "s", len(m.outputs), "" if len(m.outputs) == 1 else "s"
+    )
+    print("pyml: model OK: %s %s (%s, %s)" % (m.name, m.version, m.kind, counts), flush=True)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, model_dir: Path) -> int:
+    from . import grpc_server, manifest
+    from .dataplane import DataPlane
+    from .errors import ManifestError, ModelCodeError, PymlError
+
+    if not 1 <= args.max_message_mb <= MAX_MESSAGE_MB_LIMIT:
+        _fail("--max-message-mb must be between 1 and %d, got %d" % (MAX_MESSAGE_MB_LIMIT, args.max_message_mb))
+        return EXIT_CONFIG
+    if args.workers < 1:
+        _fail("--workers must be at least 1")
+        return EXIT_CONFIG
+    socket_path = os.path.abspath(args.socket) if args.socket else None  # before chdir
+    try:
+        manifest.load(model_dir)  # a bad manifest stops us before anything is bound
+    except ManifestError as e:
+        _fail(e.message, e.details())
+        return EXIT_CONFIG
+    os.chdir(model_dir)
+
+    dataplane = DataPlane(model_dir)
+    server = grpc_server.create_server(dataplane, args.max_message_mb * 1024 * 1024, args.workers)
+    identity = None
+    try:
+        if socket_path:
+            address, identity = grpc_server.bind_unix(server, socket_path)
+        else:
+            address = grpc_server.bind_tcp(server, args.host, args.port)
+    except grpc_server.BindError as e:
+        _fail(str(e))
+        return EXIT_CONFIG
+
+    shutdown = grpc_server.Shutdown()
+    shutdown.server = server
+    signal.signal(signal.SIGTERM, shutdown.handle)
+    signal.signal(signal.SIGINT, shutdown.handle)
+    server.start()
+    log.info("listening on %s (ServerLive answers; loading the model)", address)
+
+    outcome: List[Optional[PymlError]] = []
+    loaded = threading.Event()
+
+    def load() -> None:
+        try:
+            dataplane.load("load")
+            outcome.append(None)
+        except PymlError as e:
+            outcome.append(e)
+        except BaseException as e:  # pragma: no cover - a bug in pyml
+            outcome.append(PymlError("pyml internal error while loading: %s: %s" % (type(e).__name__, e)))
+        finally:
+            loaded.set()
+
+    threading.Thread(target=load, name="pyml-load", daemon=True).start()
+    while not loaded.is_set() and not shutdown.requested.is_set():
+        loaded.wait(0.5)
+
+    code = EXIT_OK
+    if loaded.is_set() and outcome and outcome[0] is not None:
+        error = outcome[0]
+        if isinstance(error, ModelCodeError):
+            _fail("cannot load the model: %s" % error.message, error.report)
+            code = EXIT_MODEL
+        elif isinstance(error, ManifestError):
+            _fail(error.message, error.details())
+            code = EXIT_CONFIG
+        else:
+            _fail(error.message)
+            code = EXIT_ERROR
+        server.stop(0).wait()
+    else:
+        m = dataplane.manifest
+        if m is not None:
+            # Everything imported so far lives as long as the process: keep it out of the
+            # garbage collector's full passes (fewer latency spikes).
+            gc.collect()
+            gc.freeze()
+            print("pyml: serving %s %s on %s" % (m.name, m.version, address), flush=True)
+        while not shutdown.requested.wait(1.0):
+            pass
+        log.info("stopping: waiting up to %.0fs for requests in flight", args.grace_seconds)
+        server.stop(args.grace_seconds).wait()
+    if socket_path and identity:
+        grpc_server.remove_socket(socket_path, identity)
+    log.info("stopped")
+    return code
+
+
+def _setup_logging(level: str) -> None:
+    """pyml's own log lines on stderr at `level`; other libraries' at WARNING and up."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+    log.setLevel(getattr(logging, level.upper()))
+
+
+def _fail(message: str, report: Optional[dict] = None) -> None:
+    print("pyml: error: %s" % message, file=sys.stderr)
+    if report is not None:
+        text = report.get("traceback")
+        if text:
+            print(text.rstrip(), file=sys.stderr)
+        print("PYML_ERROR_JSON " + json.dumps(report, ensure_ascii=False, separators=(",", ":")), file=sys.stderr)
+    sys.stderr.flush()
