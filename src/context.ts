@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { readConfig, type PymlConfig } from './config';
+import { LazyContainers } from './container/lazy';
 import { Log } from './log';
 
 /**
@@ -9,11 +10,14 @@ import { Log } from './log';
  */
 export class Ctx implements vscode.Disposable {
   readonly log: Log;
+  /** Docker: images and model containers (dockerode and gRPC load on first use). */
+  readonly containers: LazyContainers;
   private readonly disposables: vscode.Disposable[] = [];
   private cachedConfig: PymlConfig | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(new Log());
+    this.containers = this.own(new LazyContainers(this));
     this.own(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyml')) this.cachedConfig = undefined;

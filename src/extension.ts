@@ -2,7 +2,10 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './commands/index';
 import { registerCommands } from './commands/table';
 import { Ctx } from './context';
+import { registerPredict } from './predict/register';
+import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
+import { ModelStatusBar } from './views/statusBar';
 
 /** What activate() returns to other extensions and to our tests. */
 export interface PymlApi {
@@ -20,14 +23,18 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     ctx = new Ctx(extension);
     extension.subscriptions.push(ctx);
     registerCommands(ctx, COMMANDS);
-    const tree = ctx.own(new ModelsTree());
+    const tree = ctx.own(new ModelsTree(ctx.containers));
     ctx.own(vscode.window.registerTreeDataProvider('pyml.models', tree));
     ctx.own(
       vscode.commands.registerCommand('pyml.refreshModels', () => {
         tree.refresh();
       }),
     );
+    ctx.own(new ModelStatusBar(ctx.containers));
+    ctx.own(vscode.tasks.registerTaskProvider(TASK_TYPE, new PymlTaskProvider(ctx.containers)));
+    registerPredict(ctx);
     startLanguageServer(ctx);
+    startContainers(ctx);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     void vscode.window.showErrorMessage(`PyML failed to activate: ${message}`);
@@ -49,6 +56,16 @@ function startLanguageServer(owner: Ctx): void {
         await owner.log.reportError('PyML: the language server could not start', err);
       }
     })();
+  });
+}
+
+/** After activation: connect to Docker and find the models still running from an earlier window. */
+function startContainers(owner: Ctx): void {
+  setImmediate(() => {
+    void owner.containers
+      .get()
+      .then((manager) => manager.startInBackground())
+      .catch((err: unknown) => owner.log.reportError('PyML: the container support could not start', err));
   });
 }
 

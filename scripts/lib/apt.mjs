@@ -5,7 +5,20 @@ import { SetupError, info } from './log.mjs';
 import { logsDir } from './paths.mjs';
 import { mustRun, run, which } from './proc.mjs';
 
+/** apt runs one operation at a time: steps that run side by side queue here (and on dpkg's lock). */
+let queue = Promise.resolve();
 let updated = false;
+
+/**
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+function serialized(fn) {
+  const result = queue.then(fn);
+  queue = result.then(() => undefined, () => undefined);
+  return result;
+}
 
 /** True on Debian-like systems with apt-get and dpkg-query. */
 export function hasApt() {
@@ -36,11 +49,13 @@ export async function missingPackages(names) {
 
 /**
  * Installs whatever of `names` is missing, or explains what to install by hand.
+ * Recommended packages are left out unless asked for (python3-pandas alone recommends ~250 MB).
  * @param {readonly string[]} names
  * @param {string} purpose  what the packages are for, for messages
+ * @param {{ recommends?: boolean }} [opts]
  * @returns {Promise<string[]>} the packages that were installed now
  */
-export async function ensurePackages(names, purpose) {
+export async function ensurePackages(names, purpose, opts = {}) {
   const missing = await missingPackages(names);
   if (missing.length === 0) {
     info(`apt packages for ${purpose} already installed`);
@@ -53,20 +68,26 @@ export async function ensurePackages(names, purpose) {
   if (!isRoot()) {
     throw new SetupError(`${purpose} needs Debian packages that are not installed: ${missing.join(' ')}.\nRun as root, or install them by hand:  ${byHand}`);
   }
-  fs.mkdirSync(logsDir, { recursive: true });
-  const logFile = path.join(logsDir, 'apt.log');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!updated) {
-    info('apt-get update');
-    await mustRun('apt-get', ['update'], { env, logFile, heartbeatMs: 15000, timeoutMs: 10 * 60_000 });
-    updated = true;
-  }
-  info(`apt-get install -y ${missing.join(' ')}`);
-  await mustRun('apt-get', ['install', '-y', ...missing], {
-    env, logFile, heartbeatMs: 15000, timeoutMs: 20 * 60_000,
-    show: (line) => /^(Setting up|Need to get|\d+ upgraded)/.test(line),
+  return serialized(async () => {
+    fs.mkdirSync(logsDir, { recursive: true });
+    const logFile = path.join(logsDir, 'apt.log');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const lockWait = ['-o', 'DPkg::Lock::Timeout=600'];
+    if (!updated) {
+      info('apt-get update');
+      await mustRun('apt-get', [...lockWait, 'update'], { env, logFile, heartbeatMs: 15000, timeoutMs: 10 * 60_000 });
+      updated = true;
+    }
+    const todo = await missingPackages(missing); // another step may have installed some meanwhile
+    if (todo.length === 0) return [];
+    const flags = opts.recommends ? [] : ['--no-install-recommends'];
+    info(`apt-get install -y ${flags.join(' ')}${flags.length ? ' ' : ''}${todo.join(' ')}`);
+    await mustRun('apt-get', [...lockWait, 'install', '-y', ...flags, ...todo], {
+      env, logFile, heartbeatMs: 15000, timeoutMs: 20 * 60_000,
+      show: (line) => /^(Need to get|\d+ upgraded)/.test(line),
+    });
+    const still = await missingPackages(todo);
+    if (still.length) throw new SetupError(`apt-get install finished but these are still not installed: ${still.join(' ')} (see ${logFile})`);
+    return todo;
   });
-  const still = await missingPackages(missing);
-  if (still.length) throw new SetupError(`apt-get install finished but these are still not installed: ${still.join(' ')} (see ${logFile})`);
-  return missing;
 }

@@ -30,7 +30,7 @@ export async function ensureChromium() {
     return found;
   }
   if (!hasApt()) throw new SetupError('No Chromium or Chrome found: install one, or set PYML_CHROMIUM to its executable.');
-  await ensurePackages(['chromium'], 'the browser the UI tests drive');
+  await ensurePackages(['chromium'], 'the browser the UI tests drive', { recommends: true });
   const installed = chromiumPath();
   if (!installed) throw new SetupError('chromium was installed but /usr/bin/chromium is missing.');
   return installed;

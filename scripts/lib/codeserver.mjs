@@ -74,8 +74,8 @@ export async function ensureCodeServer() {
   forceSymlink('browser-linux.sh', path.join(vscodeDir, 'bin', 'helpers', 'browser.sh'));
   info('npm rebuild argon2');
   await mustRun(npm, ['rebuild', 'argon2', ...quiet], { cwd: installDir, logFile, heartbeatMs: 20_000, timeoutMs: 10 * 60_000 });
-  const version = await mustRun(process.execPath, [codeServerEntry, '--version'], { timeoutMs: 60_000 });
-  info(`code-server --version: ${version.stdout.trim().split('\n')[0]}`);
+  const version = await mustRun(process.execPath, [codeServerEntry, '--version'], { env: codeServerEnv(installDir), timeoutMs: 60_000 });
+  info(`code-server --version: ${version.stdout.trim().split('\n').pop()}`);
   fs.writeFileSync(markerFile, `${JSON.stringify({ version: CODE_SERVER_VERSION, recipe: RECIPE, installedAt: new Date().toISOString() }, null, 2)}\n`);
 }
 
@@ -137,9 +137,20 @@ export function makeProfile(dir, opts = {}) {
   return profile;
 }
 
-/** @param {Record<string, string>} [extraEnv] */
-function codeServerEnv(extraEnv) {
-  return { ...process.env, EXTENSIONS_GALLERY: '{}', ...extraEnv };
+/**
+ * code-server's environment: no extension gallery, and its own config/data folders (it writes a default
+ * config and its logs there) kept under `home` instead of ~/.config and ~/.local/share.
+ * @param {string} home
+ * @param {Record<string, string>} [extraEnv]
+ */
+function codeServerEnv(home, extraEnv) {
+  return {
+    ...process.env,
+    EXTENSIONS_GALLERY: '{}',
+    XDG_CONFIG_HOME: path.join(home, 'xdg-config'),
+    XDG_DATA_HOME: path.join(home, 'xdg-data'),
+    ...extraEnv,
+  };
 }
 
 /**
@@ -151,7 +162,7 @@ export async function installVsix(profile, vsix) {
   if (!fs.existsSync(vsix)) throw new SetupError(`${vsix} does not exist: run \`npm run package\` first.`);
   await mustRun(process.execPath, [codeServerEntry,
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
-    '--install-extension', vsix, '--force'], { env: codeServerEnv(), timeoutMs: 120_000 });
+    '--install-extension', vsix, '--force'], { env: codeServerEnv(profile.dir), timeoutMs: 120_000 });
 }
 
 /**
@@ -182,7 +193,7 @@ export async function startCodeServer(profile, opts = {}) {
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     ...(opts.folder ? [opts.folder] : [])];
   // Its own process group, so stop() also ends the extension host and other children.
-  const child = spawn(process.execPath, args, { env: codeServerEnv(opts.env), stdio: ['ignore', logFd, logFd], detached: true });
+  const child = spawn(process.execPath, args, { env: codeServerEnv(profile.dir, opts.env), stdio: ['ignore', logFd, logFd], detached: true });
   fs.closeSync(logFd);
   /** @type {number | null | undefined} */
   let exitCode;
@@ -194,11 +205,16 @@ export async function startCodeServer(profile, opts = {}) {
     if (!killed) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
   };
   const origin = `http://127.0.0.1:${port}`;
+  const alive = () => {
+    if (exitCode !== undefined) throw new Error(`code-server exited with ${exitCode}; see ${logFile}`);
+  };
   try {
-    await waitFor(async () => {
-      if (exitCode !== undefined) throw new Error(`code-server exited with ${exitCode}; see ${logFile}`);
-      return healthy(origin);
-    }, { timeoutMs: 60_000, intervalMs: 200, what: `code-server at ${origin}/healthz` });
+    await waitFor(() => { alive(); return answers(`${origin}/healthz`, 2000); },
+      { timeoutMs: 60_000, intervalMs: 200, what: `code-server at ${origin}/healthz` });
+    // The VS Code server behind it loads on the first page request, which can take half a minute on a
+    // busy machine: request the workbench page once here, so browsers and users get a quick answer.
+    await waitFor(() => { alive(); return answers(`${origin}/`, 150_000); },
+      { timeoutMs: 150_000, intervalMs: 500, what: `the workbench page at ${origin}/` });
   } catch (err) {
     await stop();
     throw err;
@@ -206,10 +222,15 @@ export async function startCodeServer(profile, opts = {}) {
   return { port, origin, logFile, stop, exited };
 }
 
-/** @param {string} origin */
-function healthy(origin) {
+/**
+ * Whether a GET of `url` answers 200 within `timeoutMs`.
+ * @param {string} url
+ * @param {number} timeoutMs
+ * @returns {Promise<boolean>}
+ */
+function answers(url, timeoutMs) {
   return new Promise((resolve) => {
-    const req = http.get(`${origin}/healthz`, { timeout: 2000 }, (res) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });

@@ -65,9 +65,16 @@ export async function ensureDocker() {
       + '  - Docker Desktop: start it and check `docker info`.\n'
       + '  - Debian/Ubuntu: sudo apt-get install -y docker.io && sudo systemctl start docker (or run this as root: it starts dockerd itself).');
   }
-  await ensurePackages(['docker.io'], 'the Docker engine');
+  // With its recommends, as checked by hand (apparmor, cgroupfs-mount, xz-utils ...).
+  await ensurePackages(['docker.io'], 'the Docker engine', { recommends: true });
   cli = dockerCli();
   if (!cli) throw new SetupError('docker.io is installed but no docker CLI was found (expected /usr/bin/docker).');
+  // The package's init script may have started the engine already (where policy-rc.d allows it).
+  const running = await serverVersion(cli);
+  if (running) {
+    info(`Docker engine ${running} answers at ${DEFAULT_SOCKET}`);
+    return { cli, host: DEFAULT_SOCKET, version: running, started: false };
+  }
   const version = await startDockerd(cli);
   return { cli, host: DEFAULT_SOCKET, version, started: true };
 }
@@ -94,8 +101,10 @@ async function startDockerd(cli) {
   const started = Date.now();
   try {
     const version = await waitFor(async () => {
+      const answer = await serverVersion(cli);
+      if (answer) return answer;
       if (exited) throw new Error(exited);
-      return serverVersion(cli);
+      return undefined;
     }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 300, what: 'dockerd to answer on /var/run/docker.sock' });
     info(`dockerd ${version} answers after ${formatDuration(Date.now() - started)}`);
     return version;

@@ -74,7 +74,7 @@ export async function ensureBaseImage(engine) {
       + `  sudo debootstrap --variant=minbase --include=${BASE_PACKAGES.join(',')} ${BASE_SUITE} ROOTFS http://deb.debian.org/debian\n`
       + `  sudo tar -C ROOTFS -c . | docker import --change 'LABEL ${LABEL_HASH}=${hash}' - ${baseImageTag}`);
   }
-  await ensurePackages(['debootstrap'], 'the test base image');
+  await ensurePackages(['debootstrap'], 'the test base image', { recommends: true }); // gnupg, keyring
   const rootfs = path.join(cacheDir, 'base-rootfs');
   fs.rmSync(rootfs, { recursive: true, force: true });
   fs.mkdirSync(logsDir, { recursive: true });

@@ -1,4 +1,14 @@
 // Progress output shared by the scripts: one line per step, with elapsed times.
+// Lines printed inside a step carry the step's name, so steps that run side by side stay readable.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** @type {AsyncLocalStorage<string>} */
+const currentStep = new AsyncLocalStorage();
+
+function prefix() {
+  const name = currentStep.getStore();
+  return name ? `    [${name}] ` : '    ';
+}
 
 /** An error whose message already says what to do; printed without a stack trace. */
 export class SetupError extends Error {
@@ -14,17 +24,18 @@ export function formatDuration(ms) {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 120) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 /** @param {string} message */
 export function info(message) {
-  console.log(`    ${message}`);
+  console.log(`${prefix()}${message}`);
 }
 
 /** @param {string} message */
 export function warn(message) {
-  console.log(`    warning: ${message}`);
+  console.log(`${prefix()}warning: ${message}`);
 }
 
 /** @param {string} title */
@@ -43,11 +54,11 @@ export async function step(name, fn) {
   console.log(`==> ${name}`);
   const started = Date.now();
   try {
-    const result = await fn();
-    console.log(`    ${name}: done in ${formatDuration(Date.now() - started)}`);
+    const result = await currentStep.run(name, fn);
+    console.log(`<== ${name}: done in ${formatDuration(Date.now() - started)}`);
     return result;
   } catch (err) {
-    console.log(`    ${name}: FAILED after ${formatDuration(Date.now() - started)}`);
+    console.log(`<== ${name}: FAILED after ${formatDuration(Date.now() - started)}`);
     throw err;
   }
 }

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatDuration, info } from './log.mjs';
+import { SetupError, formatDuration, info } from './log.mjs';
 
 /**
  * @typedef {object} RunOptions
@@ -88,7 +88,7 @@ export async function mustRun(cmd, args, opts = {}) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
     const where = opts.logFile ? `\n(full output: ${opts.logFile})` : '';
     const why = result.timedOut ? `timed out after ${formatDuration(opts.timeoutMs ?? 0)}` : `exited with ${result.code}`;
-    throw new Error(`\`${cmd} ${args.join(' ')}\` ${why}${tail ? `:\n${tail}` : ''}${where}`);
+    throw new SetupError(`\`${cmd} ${args.join(' ')}\` ${why}${tail ? `:\n${tail}` : ''}${where}`);
   }
   return result;
 }

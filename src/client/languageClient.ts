@@ -1,12 +1,20 @@
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   LanguageClient,
   RevealOutputChannelOn,
   TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
   type LanguageClientOptions,
+  type Middleware,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { Ctx } from '../context';
+import type { Log } from '../log';
+import { buildResult, isModelCommand, type BuildResultParams, type InitializationOptions } from '../shared/lsp';
 
 /**
  * Starts the PyML language server in its own Node process (dist/server.js).
@@ -18,6 +26,7 @@ export function createLanguageClient(ctx: Ctx): LanguageClient {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
+  const initializationOptions: InitializationOptions = { workspaceTrusted: ctx.isTrusted };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'python' },
@@ -26,11 +35,73 @@ export function createLanguageClient(ctx: Ctx): LanguageClient {
       { scheme: 'file', pattern: '**/packages.txt' },
     ],
     synchronize: {
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyml.yaml,requirements.txt,packages.txt,*.py}'),
+      // Model files, and the data files the model reads (PYML210 checks they exist).
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/{pyml.yaml,requirements.txt,packages.txt,*.py}'),
+        vscode.workspace.createFileSystemWatcher('**/data/**'),
+      ],
     },
     outputChannel: ctx.log.channel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { workspaceTrusted: ctx.isTrusted },
+    initializationOptions,
+    errorHandler: new ServerErrorHandler(ctx.log),
+    middleware: codeLensCommands,
   };
   return new LanguageClient('pyml', 'PyML Language Server', serverOptions, clientOptions);
+}
+
+/**
+ * Tells the server how an image build of `folder` went, so a failed `pip install` / `apt-get install`
+ * shows up on the offending line of requirements.txt / packages.txt (and a good build clears it).
+ */
+export async function notifyBuildResult(client: LanguageClient, folder: vscode.Uri, result: Omit<BuildResultParams, 'folder'>): Promise<void> {
+  if (!client.isRunning()) return;
+  await client.sendNotification(buildResult, { ...result, folder: folder.toString() });
+}
+
+/**
+ * The server names the model folder of a CodeLens as a URI string (JSON cannot carry a vscode.Uri);
+ * the commands (pyml.buildImage, pyml.runModel, pyml.openPanel) take a vscode.Uri.
+ */
+export const codeLensCommands: Middleware = {
+  provideCodeLenses: async (document, token, next) => {
+    const lenses = await next(document, token);
+    for (const lens of lenses ?? []) {
+      const command = lens.command;
+      const folder: unknown = command?.arguments?.[0];
+      if (command && isModelCommand(command.command) && typeof folder === 'string') {
+        command.arguments = [vscode.Uri.parse(folder)];
+      }
+    }
+    return lenses;
+  },
+};
+
+/**
+ * A crashed server is reported once, with "Show Logs", and not restarted: a server that crashes on
+ * some input would otherwise crash again on every restart. Transient connection errors are logged
+ * and tolerated a few times in a row.
+ */
+export class ServerErrorHandler implements ErrorHandler {
+  private reported = false;
+
+  constructor(
+    private readonly log: Pick<Log, 'error' | 'reportError'>,
+    private readonly maxErrors = 3,
+  ) {}
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    this.log.error(`PyML language server connection error: ${error.message}`);
+    return (count ?? 1) <= this.maxErrors ? { action: ErrorAction.Continue, handled: true } : { action: ErrorAction.Shutdown, handled: true };
+  }
+
+  closed(): CloseHandlerResult {
+    if (!this.reported) {
+      this.reported = true;
+      void this.log.reportError(
+        'PyML: the language server stopped unexpectedly; contract checks are off until the window is reloaded',
+      );
+    }
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
 }

@@ -46,7 +46,11 @@ export interface ManifestProblem {
   readonly path: readonly (string | number)[];
   readonly start: TextPosition;
   readonly end: TextPosition;
+  /** What found it: the YAML parser, the JSON Schema, a rule across fields, or reading the file. */
+  readonly source?: ManifestProblemSource;
 }
+
+export type ManifestProblemSource = 'yaml' | 'schema' | 'semantic' | 'file';
 
 export interface ParsedManifest {
   readonly manifest?: Manifest;
@@ -82,6 +86,7 @@ export function parseManifest(text: string): ParsedManifest {
     message: e.message.split('\n')[0] ?? e.message,
     path: [],
     ...at(e.pos),
+    source: 'yaml' as const,
   }));
   if (doc.errors.length > 0) return { problems: syntax };
 
@@ -104,7 +109,7 @@ export async function loadManifest(folder: string): Promise<Manifest> {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
-    throw new ManifestError(file, [{ message: reason, path: [], start: origin, end: origin }]);
+    throw new ManifestError(file, [{ message: reason, path: [], start: origin, end: origin, source: 'file' }]);
   }
   const parsed = parseManifest(text);
   if (!parsed.manifest) throw new ManifestError(file, parsed.problems);
@@ -166,7 +171,7 @@ function schemaProblem(doc: Document, e: ErrorObject, at: Locate): ManifestProbl
     default:
       message = `${where} ${e.message ?? 'is invalid'}`;
   }
-  return { message, path: keyPath, ...at(rangeOf(doc, keyPath, e.keyword === 'additionalProperties')) };
+  return { message, path: keyPath, ...at(rangeOf(doc, keyPath, e.keyword === 'additionalProperties')), source: 'schema' };
 }
 
 function patternHint(keyPath: readonly (string | number)[]): string {
@@ -212,7 +217,12 @@ function semanticProblems(raw: RawManifest, doc: Document, at: Locate): Manifest
     raw[side].forEach((field, i) => {
       if (seen.has(field.name)) {
         const keyPath = [side, i, 'name'];
-        problems.push({ message: `'${side}' declares '${field.name}' twice`, path: keyPath, ...at(rangeOf(doc, keyPath)) });
+        problems.push({
+          message: `'${side}' declares '${field.name}' twice`,
+          path: keyPath,
+          ...at(rangeOf(doc, keyPath)),
+          source: 'semantic',
+        });
       }
       seen.add(field.name);
       if (raw.kind === 'dataframe' && field.shape && field.shape.length > 1) {
@@ -221,6 +231,7 @@ function semanticProblems(raw: RawManifest, doc: Document, at: Locate): Manifest
           message: `'${side}.${i}.shape': a DataFrame column is one-dimensional; remove 'shape' or use kind: tensor`,
           path: keyPath,
           ...at(rangeOf(doc, keyPath)),
+          source: 'semantic',
         });
       }
     });

@@ -1,22 +1,8 @@
-import {
-  createConnection,
-  ProposedFeatures,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type InitializeResult,
-} from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startServer } from './lsp/server';
 
-/** The PyML language server: its own process, talking LSP over IPC or stdio. */
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
-
-connection.onInitialize(
-  (): InitializeResult => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-    serverInfo: { name: 'pyml-language-server', version: '0.1.0' },
-  }),
-);
-
-documents.listen(connection);
-connection.listen();
+/**
+ * The PyML language server process. The transport comes from the command line the client uses:
+ * Node IPC when VS Code starts it, `--stdio` for tests and other editors.
+ */
+startServer(createConnection(ProposedFeatures.all));

@@ -1,5 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { LazyContainers } from '../container/lazy';
+import type { ContainerEntry, ContainerManager, ImageEntry, RunningModel } from '../container/manager';
 
 /** A model folder of the workspace: the folder that holds a `pyml.yaml`. */
 export interface ModelFolderItem {
@@ -7,22 +9,58 @@ export interface ModelFolderItem {
   readonly manifest: vscode.Uri;
 }
 
-export type ModelsTreeItem = ModelFolderItem;
+/** An image built from a model folder. */
+export interface ImageItem {
+  readonly kind: 'image';
+  readonly folder: string;
+  readonly image: ImageEntry;
+}
 
-/** The "Models" tree of the PyML activity-bar view: model folders of the workspace. */
+/** A container of a model folder (running or stopped). */
+export interface ContainerItem {
+  readonly kind: 'container';
+  readonly folder: string;
+  readonly container: ContainerEntry;
+}
+
+/** Shown first when the engine cannot be reached; clicking it retries. */
+export interface DockerProblemItem {
+  readonly kind: 'dockerProblem';
+  readonly message: string;
+}
+
+export type ModelsTreeItem = ModelFolderItem | ImageItem | ContainerItem | DockerProblemItem;
+
+/**
+ * The "Models" tree of the PyML activity-bar view: model folders of the workspace, each with its
+ * containers (state, socket) and images (tag, size, age). Docker's data is read when the container
+ * manager is loaded (never during activation) and refreshed on the engine's events, not by polling.
+ */
 export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ModelsTreeItem | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly watcher: vscode.FileSystemWatcher;
+  private readonly disposables: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor() {
-    this.watcher = vscode.workspace.createFileSystemWatcher('**/pyml.yaml');
-    this.watcher.onDidCreate(() => {
-      this.refresh();
-    });
-    this.watcher.onDidDelete(() => {
-      this.refresh();
-    });
+  constructor(private readonly containers: LazyContainers) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/pyml.yaml');
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(() => {
+        this.refresh();
+      }),
+      watcher.onDidDelete(() => {
+        this.refresh();
+      }),
+      containers.onDidLoad((manager) => {
+        this.disposables.push(
+          manager.onDidChange(() => {
+            this.refreshSoon();
+          }),
+        );
+        this.refresh();
+      }),
+    );
   }
 
   refresh(): void {
@@ -30,27 +68,152 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
   }
 
   async getChildren(element?: ModelsTreeItem): Promise<ModelsTreeItem[]> {
-    if (element) return [];
-    const manifests = await vscode.workspace.findFiles('**/pyml.yaml', '**/{node_modules,.git,.venv}/**');
-    return manifests
-      .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
-      .map((manifest) => ({ kind: 'model', manifest }));
+    const manager = this.containers.peek();
+    if (!element) {
+      const manifests = await vscode.workspace.findFiles('**/pyml.yaml', '**/{node_modules,.git,.venv}/**');
+      const models: ModelsTreeItem[] = manifests
+        .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+        .map((manifest) => ({ kind: 'model', manifest }));
+      const problem = manager?.dockerProblem;
+      return problem ? [{ kind: 'dockerProblem', message: problem.message }, ...models] : models;
+    }
+    if (element.kind !== 'model') return [];
+    const folder = path.dirname(element.manifest.fsPath);
+    const loaded = manager ?? (await this.containers.get());
+    // While Docker is known to be down, the problem item stands for it; Retry clears it.
+    if (loaded.dockerProblem) return [];
+    return this.dockerChildren(loaded, folder);
   }
 
   getTreeItem(element: ModelsTreeItem): vscode.TreeItem {
-    const folder = vscode.Uri.file(path.dirname(element.manifest.fsPath));
-    const item = new vscode.TreeItem(path.basename(folder.fsPath), vscode.TreeItemCollapsibleState.None);
-    item.resourceUri = folder;
-    item.description = vscode.workspace.asRelativePath(folder, false);
-    item.contextValue = 'pyml.modelFolder';
-    item.iconPath = new vscode.ThemeIcon('symbol-class');
-    item.tooltip = element.manifest.fsPath;
+    switch (element.kind) {
+      case 'model':
+        return this.modelItem(element);
+      case 'image':
+        return imageItem(element);
+      case 'container':
+        return containerItem(element);
+      case 'dockerProblem': {
+        const item = new vscode.TreeItem('Docker is not running', vscode.TreeItemCollapsibleState.None);
+        item.description = 'click to retry';
+        item.tooltip = element.message;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.command = { command: 'pyml.retryDocker', title: 'Retry' };
+        item.contextValue = 'pyml.dockerProblem';
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.changed.dispose();
+  }
+
+  private async dockerChildren(manager: ContainerManager, folder: string): Promise<ModelsTreeItem[]> {
+    try {
+      const [containers, images] = await Promise.all([manager.containersOf(folder), manager.imagesOf(folder)]);
+      return [
+        ...containers.map((container): ContainerItem => ({ kind: 'container', folder, container })),
+        ...images.map((image): ImageItem => ({ kind: 'image', folder, image })),
+      ];
+    } catch {
+      // Docker is not there: the problem item at the top says so (the manager fires a change).
+      return [];
+    }
+  }
+
+  private modelItem(element: ModelFolderItem): vscode.TreeItem {
+    const folder = path.dirname(element.manifest.fsPath);
+    const running = this.containers.peek()?.model(folder);
+    const item = new vscode.TreeItem(
+      path.basename(folder),
+      running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = `model:${folder}`;
+    item.resourceUri = vscode.Uri.file(folder);
+    const where = vscode.workspace.asRelativePath(folder, false);
+    item.description = running ? `${statusText(running)} · ${where}` : where;
+    item.contextValue = running && running.status !== 'exited' ? 'pyml.modelFolder.running' : 'pyml.modelFolder';
+    item.iconPath = new vscode.ThemeIcon(running ? statusIcon(running) : 'symbol-class');
+    item.tooltip = running?.detail ? `${element.manifest.fsPath}\n${running.detail}` : element.manifest.fsPath;
     item.command = { command: 'vscode.open', title: 'Open Manifest', arguments: [element.manifest] };
     return item;
   }
 
-  dispose(): void {
-    this.watcher.dispose();
-    this.changed.dispose();
+  /** Engine events come in bursts (die, stop, destroy): one refresh for a burst. */
+  private refreshSoon(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refresh();
+    }, 150);
   }
+}
+
+function containerItem(element: ContainerItem): vscode.TreeItem {
+  const c = element.container;
+  const running = c.state === 'running';
+  const item = new vscode.TreeItem(`${running ? 'running' : c.state}${c.mode === 'dev' ? ' (dev mode)' : ''}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `container:${c.id}`;
+  item.description = running ? (c.address ?? '') : c.status;
+  item.tooltip = `${c.name}\n${c.status}${c.address ? `\n${c.address}` : ''}`;
+  item.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline');
+  item.contextValue = running ? 'pyml.container.running' : 'pyml.container.stopped';
+  return item;
+}
+
+function imageItem(element: ImageItem): vscode.TreeItem {
+  const i = element.image;
+  const item = new vscode.TreeItem(i.tags[0] ?? i.id.slice(7, 19), vscode.TreeItemCollapsibleState.None);
+  item.id = `image:${element.folder}:${i.id}`;
+  item.description = `${formatSize(i.size)} · ${formatAge(i.created)}`;
+  item.tooltip = `${i.tags.join(', ') || '(untagged)'}\n${i.id}\nbuilt ${i.created.toLocaleString()}`;
+  item.iconPath = new vscode.ThemeIcon('package');
+  item.contextValue = 'pyml.image';
+  return item;
+}
+
+export function statusText(model: RunningModel): string {
+  const mode = model.container.info.mode === 'dev' ? ' (dev)' : '';
+  switch (model.status) {
+    case 'starting':
+      return `starting${mode}`;
+    case 'ready':
+      return `ready${mode}`;
+    case 'reloading':
+      return `reloading${mode}`;
+    case 'reload-failed':
+      return `reload failed${mode}`;
+    case 'exited':
+      return model.detail ?? 'exited';
+  }
+}
+
+export function statusIcon(model: RunningModel): string {
+  switch (model.status) {
+    case 'starting':
+    case 'reloading':
+      return 'sync~spin';
+    case 'ready':
+      return 'vm-running';
+    case 'reload-failed':
+      return 'error';
+    case 'exited':
+      return 'debug-disconnect';
+  }
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+export function formatAge(created: Date, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - created.getTime()) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
 }

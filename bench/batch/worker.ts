@@ -1,0 +1,126 @@
+/**
+ * One measured step of the batch benchmark, in a process of its own so that its peak memory is its
+ * own (bench.ts starts it and reads the JSON line it prints):
+ *
+ *   gen   --output F --rows N [--nullable]        write N rows x 8 float64 columns of Parquet
+ *   copy  --input F --output F --rows-per-batch R  read -> write, no model (the baseline)
+ *   run   --input F --output F --rows-per-batch R --folder D --image T
+ *                                                  read -> container -> write (the extension's path)
+ */
+import * as arrow from 'apache-arrow';
+import { containerPredictor, startBatchContainer } from '../../src/batch/container';
+import { openSource } from '../../src/batch/readers';
+import { checkInput, runBatch } from '../../src/batch/run';
+import { batchesOf, tableOf } from '../../src/batch/source';
+import { openSink } from '../../src/batch/writers/sink';
+import { connectEngine } from '../../src/container/engine';
+import type { ModelContainer } from '../../src/container/modelContainer';
+import { loadManifest } from '../../src/model/manifest';
+
+const COLUMNS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function need(name: string): string {
+  const v = arg(name);
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+}
+
+async function gen(): Promise<Record<string, unknown>> {
+  const rows = Number(need('rows'));
+  const nullable = process.argv.includes('--nullable');
+  const schema = new arrow.Schema(COLUMNS.map((c) => new arrow.Field(c, new arrow.Float64(), nullable)));
+  const sink = await openSink({ output: need('output'), format: 'parquet', schema, compression: 'UNCOMPRESSED', rowGroupRows: 131072 });
+  const chunk = 65536;
+  let seed = 12345;
+  const random = (): number => {
+    // xorshift: reproducible inputs from run to run
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296 - 0.5;
+  };
+  for (let done = 0; done < rows; done += chunk) {
+    const n = Math.min(chunk, rows - done);
+    await sink.write(tableOf(schema, COLUMNS.map(() => arrow.makeVector(Float64Array.from({ length: n }, random)))));
+  }
+  const bytes = await sink.commit();
+  return { rows, bytes, nullable };
+}
+
+async function copy(): Promise<Record<string, unknown>> {
+  const source = await openSource({ kind: 'file', path: need('input') });
+  const reads = COLUMNS.map((name) => ({ name, type: new arrow.Float64() }));
+  const schema = new arrow.Schema(COLUMNS.map((c) => new arrow.Field(c, new arrow.Float64(), false)));
+  const sink = await openSink({ output: need('output'), format: 'parquet', schema });
+  const started = performance.now();
+  let rows = 0;
+  for await (const batch of batchesOf(source, reads, Number(need('rows-per-batch')))) {
+    await sink.write(tableOf(schema, reads.map((_, j) => batch.table.getChildAt(j) as arrow.Vector)));
+    rows += batch.table.numRows;
+  }
+  await sink.commit();
+  await source.close();
+  const seconds = (performance.now() - started) / 1000;
+  return { rows, seconds, rowsPerSecond: rows / seconds, extensionPeakRssMB: peakRssMB() };
+}
+
+async function run(): Promise<Record<string, unknown>> {
+  const folder = need('folder');
+  const manifest = await loadManifest(folder);
+  const engine = await connectEngine({ setting: '' });
+  const source = await openSource({ kind: 'file', path: need('input') });
+  const plan = checkInput(manifest, source.fields, []);
+  let model: ModelContainer | undefined;
+  try {
+    model = await startBatchContainer(engine, {
+      folder,
+      manifest,
+      image: need('image'),
+      settings: { network: false, memory: arg('container-memory') ?? '2g', cpus: 2, maxMessageMB: 512, protoPath: need('proto'), readyTimeoutMs: 120_000 },
+    });
+    const result = await runBatch({
+      model: manifest,
+      source,
+      plan,
+      predictor: containerPredictor(model, 600_000),
+      output: need('output'),
+      format: 'parquet',
+      rowsPerBatch: Number(need('rows-per-batch')),
+    });
+    const stats = (await model.container.stats({ stream: false })) as { memory_stats?: { max_usage?: number; usage?: number } };
+    const seconds = result.elapsedMs / 1000;
+    return {
+      rows: result.rows,
+      batches: result.batches,
+      seconds,
+      rowsPerSecond: result.rows / seconds,
+      extensionPeakRssMB: peakRssMB(),
+      containerPeakMB: (stats.memory_stats?.max_usage ?? 0) / 2 ** 20,
+      outputBytes: result.bytes,
+    };
+  } finally {
+    await source.close();
+    await model?.stop(2);
+  }
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  const result = mode === 'gen' ? await gen() : mode === 'copy' ? await copy() : mode === 'run' ? await run() : undefined;
+  if (!result) throw new Error('usage: worker.js gen|copy|run ...');
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// npm run bench [-- --no-build]: notes the machine, then runs each benchmark and prints its figures as ratios.
+//  1. The extension's activation time, measured by the extension itself in code-server's extension host
+//     (activate() returns { activationMs }), over several fresh starts; ratio to the 50 ms budget.
+//  2. bench/runtime/bench_*.py (the Python runtime's benchmarks, `--json PATH`; other .py files there are
+//     their helpers), with Debian's python.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatDuration, heading, info, reportFatal } from '../scripts/lib/log.mjs';
+import { hostPython, repoRoot, resultsDir } from '../scripts/lib/paths.mjs';
+import { mustRun, run } from '../scripts/lib/proc.mjs';
+import { setup } from '../scripts/setup.mjs';
+import { runSuite } from '../test/vscode/runner/suite.mjs';
+
+const ACTIVATION_BUDGET_MS = 50;
+/** PYML_BENCH_ACTIVATION_RUNS=0 skips the activation bench. */
+const ACTIVATION_RUNS = Number(process.env.PYML_BENCH_ACTIVATION_RUNS ?? 5);
+const outDir = path.join(resultsDir, 'bench');
+
+/** @param {number[]} xs */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+async function machine() {
+  const py = await run(hostPython, ['--version']);
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    python: `${hostPython} ${(py.stdout || py.stderr).trim()}`,
+  };
+}
+
+async function activationBench() {
+  heading(`activation time (${ACTIVATION_RUNS} fresh code-server starts)`);
+  /** @type {number[]} */
+  const samples = [];
+  for (let i = 0; i < ACTIVATION_RUNS; i++) {
+    const resultsFile = path.join(outDir, `activation-${i}.json`);
+    const r = await runSuite({
+      name: 'bench-activation',
+      extensionTestsPath: path.join(repoRoot, 'out', 'test', 'vscode', 'bench', 'index.js'),
+      resultsFile,
+      timeoutMs: 3 * 60_000,
+      quiet: true,
+    });
+    const figures = /** @type {{ figures?: { activationMs?: number }, failed?: { message: string }[] } | undefined} */ (r.results);
+    const ms = figures?.figures?.activationMs;
+    if (typeof ms !== 'number') throw new Error(`run ${i + 1}: no activation time (${figures?.failed?.[0]?.message ?? `exit ${r.exitCode}`})`);
+    info(`run ${i + 1}: ${ms.toFixed(1)} ms`);
+    samples.push(ms);
+  }
+  const med = median(samples);
+  return {
+    name: 'extension activation (bundle first line -> end of activate)',
+    samplesMs: samples,
+    medianMs: med,
+    budgetMs: ACTIVATION_BUDGET_MS,
+    ratioToBudget: med / ACTIVATION_BUDGET_MS,
+  };
+}
+
+async function runtimeBenches() {
+  const dir = path.join(repoRoot, 'bench', 'runtime');
+  const scripts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^bench_.*\.py$/.test(f)).sort() : [];
+  /** @type {Record<string, unknown>} */
+  const results = {};
+  for (const script of scripts) {
+    heading(`runtime bench: bench/runtime/${script}`);
+    const json = path.join(outDir, `${path.basename(script, '.py')}.json`);
+    fs.rmSync(json, { force: true });
+    const started = Date.now();
+    await mustRun(hostPython, [path.join(dir, script), '--json', json], {
+      cwd: repoRoot, output: 'inherit', timeoutMs: 4 * 60_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    results[script] = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { error: 'no --json output' };
+    info(`took ${formatDuration(Date.now() - started)}`);
+  }
+  if (!scripts.length) info('no bench/runtime/bench_*.py yet');
+  return results;
+}
+
+/**
+ * Flattens a runtime bench's JSON into "path: value" lines; array items are named by their
+ * `scenario` or `name` field when they have one.
+ * @param {unknown} value @param {string} prefix @param {string[]} out
+ */
+function flatten(value, prefix, out) {
+  const join = (/** @type {string} */ k) => (prefix ? `${prefix}.${k}` : k);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const named = item && typeof item === 'object' ? (item.scenario ?? item.name) : undefined;
+      flatten(item, join(typeof named === 'string' ? named : String(i)), out);
+    });
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flatten(v, join(k), out);
+  } else {
+    const shown = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toPrecision(4)) : JSON.stringify(value);
+    out.push(`${prefix}: ${shown}`);
+  }
+  return out;
+}
+
+/** The lines worth a summary: ratios, targets and medians (everything else is in results.json). */
+const SUMMARY_KEYS = /ratio|target|p50/i;
+
+async function main() {
+  const started = Date.now();
+  fs.mkdirSync(outDir, { recursive: true });
+  const host = await machine();
+  heading('machine');
+  for (const [k, v] of Object.entries(host)) info(`${k}: ${v}`);
+  await setup(['python', 'chromium', 'code-server']);
+  if (process.argv.includes('--no-build')) {
+    info('--no-build: using the existing dist/ and out/');
+  } else {
+    heading('build');
+    await mustRun('npm', ['run', 'build'], { cwd: repoRoot, output: 'inherit' });
+    await mustRun('npm', ['run', 'compile-tests'], { cwd: repoRoot, output: 'inherit' });
+  }
+  const activation = ACTIVATION_RUNS > 0 ? await activationBench() : undefined;
+  const runtime = await runtimeBenches();
+  heading('results');
+  if (activation) console.log(`activation: median ${activation.medianMs.toFixed(1)} ms over ${activation.samplesMs.length} runs `
+    + `= ${activation.ratioToBudget.toFixed(2)}x the ${ACTIVATION_BUDGET_MS} ms budget `
+    + `(${activation.ratioToBudget <= 1 ? 'within' : 'OVER'} budget; samples ${activation.samplesMs.map((s) => s.toFixed(1)).join(', ')})`);
+  for (const [script, figures] of Object.entries(runtime)) {
+    const lines = flatten(figures, '', []).filter((l) => SUMMARY_KEYS.test(l.split(':')[0] ?? ''));
+    console.log(`${script} (ratios, targets and medians; all figures in results.json):`);
+    for (const line of lines) console.log(`  ${line}`);
+  }
+  const report = { machine: host, activation, runtime, tookMs: Date.now() - started };
+  fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nbench took ${formatDuration(Date.now() - started)}; full results in ${path.relative(repoRoot, path.join(outDir, 'results.json'))}`);
+}
+
+main().catch(reportFatal);

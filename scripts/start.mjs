@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// npm start [-- --desktop] [--port N]
+// Sets up, builds and packages the extension, installs it into a code-server profile under .cache/start,
+// and opens it on an example model workspace (.cache/workspace). Runs until Ctrl+C.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { installVsix, makeProfile, startCodeServer } from './lib/codeserver.mjs';
+import { dockerEnv } from './lib/docker.mjs';
+import { SetupError, heading, info, reportFatal } from './lib/log.mjs';
+import { baseImageTag, cacheDir, repoRoot, vsixPath } from './lib/paths.mjs';
+import { mustRun, which } from './lib/proc.mjs';
+import { setup } from './setup.mjs';
+
+const workspaceDir = path.join(cacheDir, 'workspace');
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+  let desktop = false;
+  /** @type {number | undefined} */
+  let port;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--desktop') desktop = true;
+    else if (arg === '--port') port = Number(argv[++i]);
+    else if (arg === '-h' || arg === '--help') {
+      console.log('usage: npm start [-- --desktop] [-- --port N]');
+      process.exit(0);
+    } else throw new SetupError(`unknown argument ${arg}`);
+  }
+  return { desktop, port };
+}
+
+/**
+ * Creates or refreshes the example workspace: examples/ when the repository has it, else a minimal model.
+ * Files the user added to the workspace are kept; files from examples/ are overwritten.
+ */
+function prepareWorkspace() {
+  const examples = path.join(repoRoot, 'examples');
+  fs.mkdirSync(workspaceDir, { recursive: true });
+  if (fs.existsSync(examples) && fs.readdirSync(examples).length > 0) {
+    fs.cpSync(examples, workspaceDir, { recursive: true });
+    info('workspace: examples/ copied to .cache/workspace');
+  } else {
+    const model = path.join(workspaceDir, 'identity');
+    if (!fs.existsSync(model)) fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'identity-model'), model, { recursive: true });
+    info('workspace: no examples/ yet; a minimal identity model in .cache/workspace/identity');
+  }
+  const settingsFile = path.join(workspaceDir, '.vscode', 'settings.json');
+  /** @type {Record<string, unknown>} */
+  let settings = {};
+  try { settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* new */ }
+  settings['pyml.build.baseImage'] = baseImageTag;
+  fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+  fs.writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+/** @param {import('./lib/docker.mjs').DockerEngine | undefined} engine */
+async function openDesktop(engine) {
+  const code = which('code');
+  if (!code) throw new SetupError('`code` (VS Code desktop) is not on PATH. Install VS Code and its shell command, or run `npm start` without --desktop for code-server.');
+  await mustRun('npm', ['run', 'build'], { cwd: repoRoot, output: 'inherit' });
+  prepareWorkspace();
+  info(`${code} --extensionDevelopmentPath=${repoRoot} ${workspaceDir}`);
+  spawn(code, [`--extensionDevelopmentPath=${repoRoot}`, workspaceDir], {
+    stdio: 'inherit', env: { ...process.env, ...(engine ? dockerEnv(engine) : {}) },
+  });
+}
+
+/**
+ * Docker and the base image are needed to build and run models, not to open the editor:
+ * when they cannot be set up, say so and go on.
+ */
+async function setupDocker() {
+  try {
+    return (await setup(['docker', 'image'])).docker;
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    console.log(`\nwarning: ${err.message}\nThe editor opens anyway; Build Image and Run Model need the engine.\n`);
+    return undefined;
+  }
+}
+
+async function main() {
+  const { desktop, port } = parseArgs(process.argv.slice(2));
+  const docker = await setupDocker();
+  if (desktop) {
+    await openDesktop(docker);
+    return;
+  }
+  await setup(['code-server']);
+  heading('build and package');
+  await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
+  const profile = makeProfile(path.join(cacheDir, 'start'));
+  info('installing the .vsix into .cache/start');
+  await installVsix(profile, vsixPath);
+  prepareWorkspace();
+  const server = await startCodeServer(profile, { folder: workspaceDir, env: docker ? dockerEnv(docker) : {}, ...(port ? { port } : {}) });
+  heading('running');
+  console.log(`PyML in code-server: ${server.origin}/?folder=${encodeURIComponent(workspaceDir)}`);
+  console.log(`(log: ${path.relative(repoRoot, server.logFile)}; Ctrl+C stops it)`);
+  const stop = () => { void server.stop().then(() => process.exit(0)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await server.exited;
+  console.log(`code-server exited (${code})`);
+  process.exitCode = code ? 1 : 0;
+}
+
+main().catch(reportFatal);

@@ -1,0 +1,97 @@
+/**
+ * The columns of a batch input as the readers describe them, and the Arrow types the run reads them
+ * as. Plain data: no I/O.
+ */
+import * as arrow from 'apache-arrow';
+import { v2DatatypeOf } from '../protocol/arrowCodec';
+import type { V2Datatype } from '../model/dtypes';
+
+/**
+ * A column of the input. Typed sources (Parquet, Arrow IPC, SQL) give an Arrow type, or
+ * `unsupported` with the source's own type name when it has no V2 datatype (dates, decimals ...).
+ * CSV columns are `text` and JSON lines columns `json`: their values are converted to the declared
+ * type row by row, and a value that does not convert names its row and column.
+ */
+export type SourceType =
+  | { readonly kind: 'typed'; readonly type: arrow.DataType }
+  | { readonly kind: 'unsupported'; readonly typeName: string }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'json'; readonly type: arrow.DataType };
+
+export interface SourceField {
+  readonly name: string;
+  readonly type: SourceType;
+  /** How the source names the type, for messages: `DOUBLE (Parquet)`, `BIGINT (DuckDB)`, `text (CSV)`. */
+  readonly typeName: string;
+}
+
+/** What to read of one source column: its name and the Arrow type it must arrive as. */
+export interface ColumnRead {
+  readonly name: string;
+  readonly type: arrow.DataType;
+  /** The column has no V2 type and is a key: its values are turned into text. */
+  readonly asText?: boolean;
+}
+
+/** The V2 datatype a source field holds, when it holds one. */
+export function sourceDatatype(field: SourceField): V2Datatype | undefined {
+  return field.type.kind === 'typed' ? v2DatatypeOf(field.type.type) : undefined;
+}
+
+/**
+ * Whether values of `from` may be given to a model input declared `to` without loss: the same
+ * datatype, or a cast numpy calls "safe" (int32 -> int64, float32 -> float64, uint8 -> int16 ...).
+ */
+export function canWiden(from: V2Datatype, to: V2Datatype): boolean {
+  if (from === to) return true;
+  const a = numeric(from);
+  const b = numeric(to);
+  if (!a || !b) return false;
+  if (a.kind === 'f') return b.kind === 'f' && b.bits > a.bits;
+  if (b.kind === 'f') return b.bits > a.bits; // int8/16 -> float32, int8/16/32 -> float64 (and float16 for 8-bit)
+  if (a.kind === b.kind) return b.bits > a.bits;
+  if (a.kind === 'u' && b.kind === 'i') return b.bits > a.bits;
+  return false; // signed -> unsigned never is
+}
+
+function numeric(datatype: V2Datatype): { kind: 'i' | 'u' | 'f'; bits: number } | undefined {
+  const m = /^(INT|UINT|FP)(\d+)$/.exec(datatype);
+  if (!m?.[1] || !m[2]) return undefined;
+  return { kind: m[1] === 'INT' ? 'i' : m[1] === 'UINT' ? 'u' : 'f', bits: Number(m[2]) };
+}
+
+/** The lower-case dtype name of a V2 datatype, as pyml.yaml spells it. */
+export function dtypeName(datatype: V2Datatype): string {
+  switch (datatype) {
+    case 'BOOL': return 'bool';
+    case 'BYTES': return 'string/bytes';
+    case 'FP16': return 'float16';
+    case 'FP32': return 'float32';
+    case 'FP64': return 'float64';
+    default: return datatype.toLowerCase();
+  }
+}
+
+/** The Arrow type of a key column in the output: its own type when V2 can carry it, else text. */
+export function keyArrowType(field: SourceField): { type: arrow.DataType; asText: boolean } {
+  switch (field.type.kind) {
+    case 'typed': {
+      const t = field.type.type;
+      if (arrow.DataType.isDictionary(t)) return { type: t.dictionary as arrow.DataType, asText: false };
+      if (t.typeId === arrow.Type.LargeUtf8) return { type: new arrow.Utf8(), asText: false };
+      if (t.typeId === arrow.Type.LargeBinary) return { type: new arrow.Binary(), asText: false };
+      return v2DatatypeOf(t) ? { type: t, asText: false } : { type: new arrow.Utf8(), asText: true };
+    }
+    case 'json':
+      // Text and mixed JSON values are written as text (objects and lists as JSON).
+      return { type: field.type.type, asText: arrow.DataType.isUtf8(field.type.type) };
+    case 'unsupported':
+    case 'text':
+      return { type: new arrow.Utf8(), asText: field.type.kind === 'unsupported' };
+  }
+}
+
+/** Arrow's own name of a type, for messages: `Float64`, `Utf8`, `Int64` (its toString, untyped in its declarations). */
+export function arrowTypeName(type: arrow.DataType): string {
+  return (type as unknown as { toString(): string }).toString();
+}

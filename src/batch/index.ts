@@ -1,0 +1,10 @@
+/**
+ * Offline batch prediction, as the command uses it (loaded on first use, in a chunk of its own):
+ * open the input, check it against the model, start a container of the model's image, run.
+ */
+export { checkImage, containerPredictor, startBatchContainer } from './container';
+export { DuckDbMissingError, installCommand, loadDuckDb } from './duckdb';
+export { BatchCancelledError, BatchFailedError, InputError, SchemaMismatchError, describeRows } from './errors';
+export { INPUT_EXTENSIONS, inputFormatOf, openSource, type InputSpec } from './readers';
+export { checkInput, runBatch, type BatchProgress, type BatchResult } from './run';
+export { OUTPUT_EXTENSIONS, outputFormatOf, type OutputFormat } from './writers/sink';

@@ -1,0 +1,483 @@
+/**
+ * The extension's side of model containers: one engine connection, the models it runs, build and
+ * reload problems, and change notifications for the tree and the status bar. Commands, views and
+ * tasks call it; the work itself is done by the plain modules next to it.
+ */
+import type Docker from 'dockerode';
+import * as vscode from 'vscode';
+import { effectsOf } from '../config';
+import type { Ctx } from '../context';
+import { errorMessage } from '../log';
+import { loadManifest } from '../model/manifest';
+import { parseModelErrorReport } from '../protocol/modelError';
+import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './build';
+import type { BuildEvent } from './buildLog';
+import { DevMode, type ReloadOutcome } from './devMode';
+import { connectEngine, engineAnswers, type Engine } from './engine';
+import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './errors';
+import { EngineEvents, type EngineEvent } from './events';
+import { LABEL } from './labels';
+import { followLogs, logTail } from './logs';
+import type { ModelContainer } from './modelContainer';
+import { Problems } from './problems';
+import { errorLocation } from './reload';
+import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './run';
+import type { RunMode } from './runSpec';
+
+export type ModelStatus = 'starting' | 'ready' | 'reloading' | 'reload-failed' | 'exited';
+
+/** A model container this window knows about. */
+export interface RunningModel {
+  readonly folder: string;
+  readonly container: ModelContainer;
+  status: ModelStatus;
+  /** Why the status is what it is (the reload error, the exit code). */
+  detail?: string;
+  readonly logs: AbortController;
+}
+
+/** How a command reports progress (a notification, a task terminal). */
+export interface ProgressSink {
+  report(message: string, increment?: number): void;
+  /** Every line of the build output (a task terminal shows them). */
+  line?(text: string): void;
+}
+
+export interface ImageEntry {
+  readonly id: string;
+  readonly tags: readonly string[];
+  readonly size: number;
+  readonly created: Date;
+}
+
+export interface ContainerEntry {
+  readonly id: string;
+  readonly name: string;
+  /** `running`, `exited`, `created` ... */
+  readonly state: string;
+  /** `Up 3 minutes`, `Exited (137) 5 seconds ago`. */
+  readonly status: string;
+  readonly mode: RunMode;
+  readonly address: string | undefined;
+}
+
+export class ContainerManager implements vscode.Disposable {
+  readonly problems = new Problems();
+  private readonly running = new Map<string, RunningModel>();
+  private readonly changed = new vscode.EventEmitter<string | undefined>();
+  /** Fires with a model folder, or undefined when anything may have changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly devMode: DevMode;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private connecting: Promise<Engine> | undefined;
+  private events: EngineEvents | undefined;
+  private unavailable: DockerUnavailableError | undefined;
+  private disposed = false;
+
+  constructor(private readonly ctx: Ctx) {
+    this.devMode = new DevMode(this, ctx.log);
+    this.disposables.push(this.problems, this.changed, this.devMode);
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        const effects = effectsOf(e);
+        if (effects.includes('reconnectDocker')) this.disconnect();
+        else if (effects.includes('restartContainer')) void this.offerRestart();
+      }),
+    );
+  }
+
+  /** Why the engine could not be reached the last time, if it could not. */
+  get dockerProblem(): DockerUnavailableError | undefined {
+    return this.unavailable;
+  }
+
+  /** The engine, connecting on first use; throws DockerUnavailableError. */
+  engine(): Promise<Engine> {
+    this.connecting ??= this.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * The engine, or undefined after telling the user that Docker is not running (with Retry).
+   * Every command that needs Docker goes through this.
+   */
+  async engineOrExplain(): Promise<Engine | undefined> {
+    for (;;) {
+      try {
+        const engine = await this.engine();
+        if (await engineAnswers(engine)) return engine;
+        // It went away since we connected (the event stream may not have noticed yet).
+        this.disconnect();
+        return await this.engine();
+      } catch (err) {
+        if (!(err instanceof DockerUnavailableError)) throw err;
+        this.ctx.log.warn(err.message);
+        const choice = await vscode.window.showErrorMessage(err.message, 'Retry', 'Open Settings');
+        if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'pyml.docker.host');
+        if (choice !== 'Retry') return undefined;
+      }
+    }
+  }
+
+  /** Connects in the background after activation: finds the models of earlier sessions. */
+  async startInBackground(): Promise<void> {
+    try {
+      await this.engine();
+    } catch (err) {
+      // Quietly: the tree shows it, and commands explain it when the user asks for something.
+      this.ctx.log.info(`Docker: ${errorMessage(err)}`);
+    }
+  }
+
+  // ---- build ---------------------------------------------------------------------------------
+
+  buildSettings(): BuildSettings {
+    const config = this.ctx.config;
+    return { runtimeDir: this.ctx.asAbsolutePath('runtime'), baseImage: config.baseImage, maxMessageMB: config.maxMessageMB };
+  }
+
+  prepare(folder: string, forExport = false): Promise<PreparedBuild> {
+    return prepareBuild(folder, this.buildSettings(), forExport);
+  }
+
+  /**
+   * Builds a folder's image; undefined when cancelled or Docker is not there (the user was told).
+   * A failure sets the diagnostics and rethrows.
+   */
+  async build(folder: string, progress: ProgressSink, token?: vscode.CancellationToken): Promise<BuildResult | undefined> {
+    const engine = await this.engineOrExplain();
+    if (!engine) return undefined;
+    const prepared = await this.prepare(folder);
+    const settings = this.buildSettings();
+    const abort = new AbortController();
+    const cancel = token?.onCancellationRequested(() => {
+      abort.abort();
+    });
+    const log = this.ctx.log;
+    log.info(`Building ${prepared.tag} from ${folder}`);
+    progress.report(`building ${prepared.tag}`);
+    let lastStep = 0;
+    const onEvent = (e: BuildEvent): void => {
+      if (e.type === 'line' && e.text) {
+        log.info(`[build] ${e.text}`);
+        progress.line?.(e.text);
+      }
+      if (e.type === 'step') {
+        log.info(`[build] Step ${e.step}/${e.total} : ${e.instruction}`);
+        progress.line?.(`Step ${e.step}/${e.total} : ${e.instruction}`);
+        progress.report(`step ${e.step} of ${e.total}: ${e.instruction.slice(0, 80)}`, ((e.step - lastStep) / e.total) * 100);
+        lastStep = e.step;
+      }
+      if (e.type === 'error') {
+        log.error(`[build] ${e.message}`);
+        progress.line?.(e.message);
+      }
+    };
+    try {
+      const result = await buildImage(engine, prepared, settings, { signal: abort.signal, onEvent });
+      this.problems.clear('build', folder);
+      log.info(`Built ${result.tag} (${result.imageId.slice(7, 19)}): ${result.cachedSteps.length} of ${result.steps.length} steps from the cache`);
+      this.changed.fire(folder);
+      return result;
+    } catch (err) {
+      if (err instanceof BuildCancelledError) {
+        log.info(`The build of ${prepared.tag} was cancelled`);
+        return undefined;
+      }
+      if (err instanceof BuildFailedError) this.problems.setBuild(folder, err.diagnostics);
+      throw err;
+    } finally {
+      cancel?.dispose();
+    }
+  }
+
+  // ---- run -----------------------------------------------------------------------------------
+
+  runSettings(): RunSettings {
+    const config = this.ctx.config;
+    return {
+      network: config.runNetwork,
+      memory: config.runMemory,
+      cpus: config.runCpus,
+      maxMessageMB: config.maxMessageMB,
+      protoPath: this.ctx.asAbsolutePath('runtime/pyml/proto/grpc_predict_v2.proto'),
+    };
+  }
+
+  /** Builds (from the cache when nothing changed) and starts a model; replaces its running container. */
+  async run(folder: string, mode: RunMode, progress: ProgressSink, token?: vscode.CancellationToken): Promise<RunningModel | undefined> {
+    const built = await this.build(folder, progress, token);
+    if (!built || token?.isCancellationRequested) return undefined;
+    const engine = await this.engine();
+    const manifest = await loadManifest(folder);
+    await this.forget(folder, true);
+    const abort = new AbortController();
+    const cancel = token?.onCancellationRequested(() => {
+      abort.abort();
+    });
+    progress.report(`starting ${manifest.name}${mode === 'dev' ? ' in dev mode' : ''}`);
+    this.problems.clear('start', folder);
+    this.problems.clear('reload', folder);
+    try {
+      const settings = this.runSettings();
+      const container = await startModel(engine, {
+        folder,
+        manifest,
+        image: built.tag,
+        mode,
+        // A model that declares a larger message size gets it.
+        settings: { ...settings, maxMessageMB: Math.max(settings.maxMessageMB, manifest.runtime.maxMessageMB ?? 0) },
+        signal: abort.signal,
+        onProgress: (message) => {
+          progress.report(message);
+        },
+      });
+      const model = this.track(folder, container, 'ready');
+      this.ctx.log.info(`${manifest.name} is ready at ${container.info.address}${mode === 'dev' ? ' (dev mode: saving a file reloads it)' : ''}`);
+      return model;
+    } catch (err) {
+      if (err instanceof ContainerExitedError) this.startProblem(folder, err);
+      throw err;
+    } finally {
+      cancel?.dispose();
+      this.changed.fire(folder);
+    }
+  }
+
+  /** Stops and removes a folder's container (also one this window did not start). */
+  async stop(folder: string): Promise<void> {
+    const known = this.running.get(folder);
+    await this.forget(folder, true);
+    if (!known) {
+      const engine = await this.engineOrExplain();
+      if (!engine) return;
+      const manifest = await loadManifest(folder);
+      await removeModelContainer(engine, manifest, folder);
+    }
+    this.ctx.log.info(`Stopped the model container of ${folder}`);
+    this.changed.fire(folder);
+  }
+
+  /** Restarts a folder's model in the mode it ran in (rebuilding when something changed). */
+  async restart(folder: string, progress: ProgressSink, token?: vscode.CancellationToken): Promise<RunningModel | undefined> {
+    const mode = this.running.get(folder)?.container.info.mode ?? 'run';
+    return this.run(folder, mode, progress, token);
+  }
+
+  /** Reloads a dev-mode model now (what saving a file does). */
+  reload(folder: string): Promise<ReloadOutcome> {
+    return this.devMode.reload(folder);
+  }
+
+  /** The model this window tracks for a folder. */
+  model(folder: string): RunningModel | undefined {
+    return this.running.get(folder);
+  }
+
+  models(): RunningModel[] {
+    return [...this.running.values()];
+  }
+
+  setStatus(folder: string, status: ModelStatus, detail?: string): void {
+    const model = this.running.get(folder);
+    if (!model) return;
+    model.status = status;
+    if (detail === undefined) delete model.detail;
+    else model.detail = detail;
+    this.changed.fire(folder);
+  }
+
+  /** Writes the last lines of a folder's container log to the log channel and shows it. */
+  async showLogs(folder: string): Promise<void> {
+    const engine = await this.engineOrExplain();
+    if (!engine) return;
+    const entry = (await this.containersOf(folder))[0];
+    if (!entry) {
+      this.ctx.log.info(`No model container for ${folder}`);
+    } else if (!this.running.has(folder) || entry.state !== 'running') {
+      const lines = await logTail(engine.docker.getContainer(entry.id), 200);
+      this.ctx.log.info(`Last ${lines.length} lines of ${entry.name} (${entry.status}):\n${lines.join('\n')}`);
+    }
+    this.ctx.log.show();
+  }
+
+  // ---- views ---------------------------------------------------------------------------------
+
+  async imagesOf(folder: string): Promise<ImageEntry[]> {
+    const engine = await this.engine();
+    const images = await engine.docker.listImages({ filters: { label: [`${LABEL.folder}=${folder}`] } });
+    return images
+      .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), size: i.Size, created: new Date(i.Created * 1000) }))
+      .sort((a, b) => b.created.getTime() - a.created.getTime());
+  }
+
+  async containersOf(folder: string): Promise<ContainerEntry[]> {
+    const engine = await this.engine();
+    const containers = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.folder}=${folder}`] } });
+    return containers.map((c) => {
+      const info = containerInfoOf(c);
+      return {
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+        state: c.State,
+        status: c.Status,
+        mode: info?.mode ?? 'run',
+        address: info?.address,
+      };
+    });
+  }
+
+  /** Model folders that have a container, running or not (for the tree after a reload). */
+  async foldersWithContainers(): Promise<Map<string, Docker.ContainerInfo>> {
+    const engine = await this.engine();
+    const out = new Map<string, Docker.ContainerInfo>();
+    for (const c of await listModelContainers(engine)) {
+      const folder = c.Labels[LABEL.folder];
+      if (folder && !out.has(folder)) out.set(folder, c);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.events?.dispose();
+    for (const model of this.running.values()) {
+      model.logs.abort();
+      model.container.close(); // containers keep running: the next window finds them
+    }
+    this.running.clear();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async connect(): Promise<Engine> {
+    let engine: Engine;
+    try {
+      engine = await connectEngine({ setting: this.ctx.config.dockerHost });
+    } catch (err) {
+      if (err instanceof DockerUnavailableError) {
+        const news = this.unavailable?.message !== err.message;
+        this.unavailable = err;
+        if (news) this.changed.fire(undefined);
+      }
+      throw err;
+    }
+    this.unavailable = undefined;
+    this.ctx.log.info(`Docker ${engine.serverVersion} (API ${engine.apiVersion}) at ${engine.endpoint.url} (${engine.endpoint.origin})`);
+    this.events = await EngineEvents.subscribe(
+      engine,
+      (e) => {
+        this.onEngineEvent(e);
+      },
+      (error) => {
+        this.onEngineLost(engine, error);
+      },
+    );
+    await this.adoptRunning(engine);
+    this.changed.fire(undefined);
+    return engine;
+  }
+
+  /** The running models of an earlier window: tracked again, logs followed from now on. */
+  private async adoptRunning(engine: Engine): Promise<void> {
+    const settings = this.runSettings();
+    const found = await attachRunning(engine, { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageMB * 1024 * 1024 });
+    for (const container of found) {
+      const known = this.running.get(container.info.folder);
+      if (known && known.status !== 'exited' && known.container.info.id === container.info.id) {
+        container.close();
+        continue;
+      }
+      // After the engine came back (or another window started it), the container is a new one.
+      if (known) await this.forget(container.info.folder, false);
+      this.ctx.log.info(`Found ${container.info.modelName} running at ${container.info.address} (${container.info.mode})`);
+      this.track(container.info.folder, container, 'ready', Math.floor(Date.now() / 1000));
+    }
+  }
+
+  private track(folder: string, container: ModelContainer, status: ModelStatus, logsSince?: number): RunningModel {
+    const model: RunningModel = { folder, container, status, logs: new AbortController() };
+    this.running.set(folder, model);
+    const name = container.info.modelName;
+    void followLogs(
+      container.container,
+      (line) => {
+        this.ctx.log.info(`[${name}] ${line.text}`);
+      },
+      { signal: model.logs.signal, ...(logsSince !== undefined ? { since: logsSince } : {}) },
+    ).catch((err: unknown) => {
+      this.ctx.log.warn(`[${name}] log stream ended: ${errorMessage(err)}`);
+    });
+    void container.exited.then((exit) => {
+      if (this.running.get(folder) !== model || this.disposed) return;
+      const code = exit.exitCode === undefined ? '' : ` with code ${exit.exitCode}`;
+      this.ctx.log.warn(`The model container of ${name} exited${code}${exit.oomKilled ? ' (out of memory)' : ''}`);
+      this.setStatus(folder, 'exited', `exited${code}`);
+    });
+    if (container.info.mode === 'dev') this.devMode.watch(folder);
+    return model;
+  }
+
+  /** Stops tracking a folder's model; with `remove`, stops and removes its container. */
+  private async forget(folder: string, remove: boolean): Promise<void> {
+    const model = this.running.get(folder);
+    if (!model) return;
+    this.running.delete(folder);
+    this.devMode.unwatch(folder);
+    model.logs.abort();
+    if (remove) await model.container.stop();
+    else model.container.close();
+  }
+
+  private startProblem(folder: string, err: ContainerExitedError): void {
+    // The runtime prints its structured report as the last `PYML_ERROR_JSON {...}` line.
+    const line = [...err.logTail].reverse().find((l) => l.startsWith('PYML_ERROR_JSON '));
+    const report = line ? parseModelErrorReport(line.slice('PYML_ERROR_JSON '.length)) : undefined;
+    const location = report ? errorLocation(report, folder) : undefined;
+    if (location) this.problems.setModelError('start', folder, location);
+  }
+
+  private onEngineEvent(e: EngineEvent): void {
+    const folder = e.type === 'container' ? e.attributes[LABEL.folder] : undefined;
+    this.changed.fire(folder);
+  }
+
+  private onEngineLost(engine: Engine, error: Error | undefined): void {
+    if (this.disposed) return;
+    this.ctx.log.warn(`Lost the connection to Docker at ${engine.endpoint.url}${error ? `: ${error.message}` : ''}`);
+    this.connecting = undefined;
+    this.events = undefined;
+    this.unavailable = new DockerUnavailableError(engine.endpoint.url, engine.endpoint.origin, error?.message ?? 'the engine closed the event stream');
+    for (const model of this.running.values()) model.status = 'exited';
+    this.changed.fire(undefined);
+  }
+
+  /** Container settings changed: running models keep the old ones until they restart. */
+  private async offerRestart(): Promise<void> {
+    const running = this.models().filter((m) => m.status !== 'exited');
+    if (running.length === 0) return;
+    const restart = 'Restart';
+    const names = running.map((m) => m.container.info.modelName).join(', ');
+    const choice = await vscode.window.showInformationMessage(`PyML: restart ${names} to apply the new container settings?`, restart);
+    if (choice !== restart) return;
+    for (const model of running) {
+      try {
+        await this.restart(model.folder, { report: () => undefined });
+      } catch (err) {
+        await this.ctx.log.reportError(`PyML: restarting ${model.container.info.modelName} failed`, err);
+      }
+    }
+  }
+
+  private disconnect(): void {
+    this.events?.dispose();
+    this.events = undefined;
+    this.connecting = undefined;
+    this.changed.fire(undefined);
+  }
+}
+

@@ -1,0 +1,63 @@
+/**
+ * Build and reload problems in the Problems view: one DiagnosticCollection, entries grouped by the
+ * model folder and the phase that produced them, so a new build clears only the old build's.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { FileDiagnostic } from './buildLog';
+import type { ErrorLocation } from './reload';
+
+export type ProblemPhase = 'build' | 'reload' | 'start';
+
+export class Problems implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('pyml-container');
+  /** `${phase}\0${folder}` → the diagnostics that phase gave for that folder. */
+  private readonly groups = new Map<string, { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[]>();
+
+  /** Replaces the build problems of a folder. */
+  setBuild(folder: string, diagnostics: readonly FileDiagnostic[]): void {
+    this.set(
+      'build',
+      folder,
+      diagnostics.map((d) => ({ uri: vscode.Uri.file(path.join(folder, d.file)), diagnostic: this.diagnostic(d.line, d.message, 'build') })),
+    );
+  }
+
+  /** Replaces the reload (or start) problem of a folder. */
+  setModelError(phase: 'reload' | 'start', folder: string, location: ErrorLocation): void {
+    this.set(phase, folder, [{ uri: vscode.Uri.file(location.file), diagnostic: this.diagnostic(location.line, location.message, phase) }]);
+  }
+
+  clear(phase: ProblemPhase, folder: string): void {
+    this.set(phase, folder, []);
+  }
+
+  /** The diagnostics PyML's container work currently shows for a file (tests and views). */
+  get(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.collection.get(uri) ?? [];
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+
+  private diagnostic(line: number, message: string, phase: ProblemPhase): vscode.Diagnostic {
+    const range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
+    const d = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
+    d.source = phase === 'build' ? 'PyML build' : phase === 'reload' ? 'PyML reload' : 'PyML run';
+    return d;
+  }
+
+  private set(phase: ProblemPhase, folder: string, entries: { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[]): void {
+    const key = `${phase}\0${folder}`;
+    const touched = new Set([...(this.groups.get(key) ?? []), ...entries].map((e) => e.uri.toString()));
+    if (entries.length > 0) this.groups.set(key, entries);
+    else this.groups.delete(key);
+    for (const uriText of touched) {
+      const all = [...this.groups.values()].flat().filter((e) => e.uri.toString() === uriText);
+      const uri = vscode.Uri.parse(uriText);
+      if (all.length > 0) this.collection.set(uri, all.map((e) => e.diagnostic));
+      else this.collection.delete(uri);
+    }
+  }
+}

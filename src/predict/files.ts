@@ -1,0 +1,489 @@
+/**
+ * Input files for the panel, read into Arrow: CSV/TSV, JSON (records, columns, pandas "split", V2
+ * request JSON, PyML samples, JSON Lines), Arrow IPC / Feather (uncompressed), Parquet (hyparquet,
+ * pure JS, every usual codec), NumPy .npy and .npz. Tables keep the file's column types (with the
+ * model's declared types as hints for CSV); numbers go straight into typed arrays.
+ */
+import * as arrow from 'apache-arrow';
+import { unzipSync } from 'fflate';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import Papa from 'papaparse';
+import type { V2Datatype } from '../model/dtypes';
+import { v2DatatypeOf, type AnyTable, type AnyVector, type TensorInput } from '../protocol/arrowCodec';
+import type { ModelSchema } from '../shared/panelMessages';
+import { parseCell } from '../shared/panelValues';
+import { ColumnBuilder } from './columns';
+import { outputsTable } from './infer';
+import { parseSample } from './samples';
+import { isV2Datatype } from './schema';
+
+export type LoadedFile =
+  | { readonly kind: 'table'; readonly table: AnyTable; readonly preview: AnyTable; readonly warnings: string[] }
+  | { readonly kind: 'tensors'; readonly tensors: TensorInput[]; readonly preview: AnyTable; readonly warnings: string[] };
+
+export class FileLoadError extends Error {
+  override readonly name = 'FileLoadError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${path.basename(file)}: ${message}`);
+  }
+}
+
+export const INPUT_FILE_EXTENSIONS = ['csv', 'tsv', 'txt', 'json', 'jsonl', 'ndjson', 'arrow', 'feather', 'ipc', 'arrows', 'parquet', 'pq', 'npy', 'npz'];
+
+/** Reads an input file by its extension. `schema` gives CSV columns their declared types. */
+export async function loadInputFile(file: string, schema?: ModelSchema): Promise<LoadedFile> {
+  const ext = path.extname(file).slice(1).toLowerCase();
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new FileLoadError(file, `cannot be read (${err instanceof Error ? err.message : String(err)})`);
+  }
+  try {
+    switch (ext) {
+      case 'csv': case 'tsv': case 'txt':
+        return tableResult(readCsv(bytes.toString('utf8'), hints(schema), ext === 'tsv' ? '\t' : undefined));
+      case 'json':
+        return readJson(file, JSON.parse(bytes.toString('utf8')) as unknown);
+      case 'jsonl': case 'ndjson':
+        return tableResult(recordsToTable(bytes.toString('utf8').split(/\r?\n/).filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown)));
+      case 'arrow': case 'feather': case 'ipc': case 'arrows':
+        return tableResult(readArrow(bytes));
+      case 'parquet': case 'pq':
+        return tableResult(await readParquet(bytes));
+      case 'npy':
+        return tensorResult([readNpy(path.basename(file, '.npy'), bytes)]);
+      case 'npz':
+        return tensorResult(readNpz(bytes));
+      default:
+        throw new Error(`unknown file type '.${ext}'; the panel reads ${INPUT_FILE_EXTENSIONS.map((e) => `.${e}`).join(', ')}`);
+    }
+  } catch (err) {
+    if (err instanceof FileLoadError) throw err;
+    throw new FileLoadError(file, err instanceof Error ? err.message : String(err));
+  }
+}
+
+function hints(schema: ModelSchema | undefined): ReadonlyMap<string, V2Datatype> {
+  return new Map(schema?.kind === 'dataframe' ? schema.inputs.map((f) => [f.name, f.datatype]) : []);
+}
+
+function tableResult(table: AnyTable, warnings: string[] = []): LoadedFile {
+  return { kind: 'table', table, preview: table, warnings };
+}
+
+function tensorResult(tensors: TensorInput[], warnings: string[] = []): LoadedFile {
+  const preview = outputsTable(tensors.map((t) => ({ name: t.name, datatype: t.datatype ?? v2DatatypeOf(t.values.type) ?? 'BYTES', shape: t.shape, values: t.values })));
+  return { kind: 'tensors', tensors, preview, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/**
+ * CSV/TSV with a header row. A column's type is the model's declared one when the header names an
+ * input; otherwise the narrowest that holds every cell: INT64, then FP64, then BOOL, else text.
+ * Two passes over the text (infer, then fill) keep memory to the columns themselves.
+ */
+export function readCsv(text: string, declared: ReadonlyMap<string, V2Datatype> = new Map(), delimiter?: string): AnyTable {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let header: string[] | undefined;
+  let kinds: Inference[] = [];
+  let rows = 0;
+  const config = { skipEmptyLines: 'greedy' as const, ...(delimiter ? { delimiter } : {}) };
+  Papa.parse<string[]>(body, {
+    ...config,
+    step: (r) => {
+      const row = r.data;
+      if (!header) {
+        header = row.map((h, i) => h.trim() || `column_${i + 1}`);
+        kinds = header.map((h) => new Inference(declared.get(h)));
+        return;
+      }
+      rows++;
+      for (let c = 0; c < kinds.length; c++) kinds[c]?.see(row[c] ?? '');
+    },
+  });
+  if (!header) throw new Error('is empty; a CSV file needs a header row naming the columns');
+  const names = header;
+  const builders = names.map((n, i) => new ColumnBuilder(n, kinds[i]?.datatype() ?? 'BYTES', rows));
+  let first = true;
+  let row = 1;
+  const problems: string[] = [];
+  Papa.parse<string[]>(body, {
+    ...config,
+    step: (r) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      row++;
+      const cells = r.data;
+      if (cells.length !== names.length && problems.length < 5) problems.push(`line ${row} has ${cells.length} cells, the header ${names.length}`);
+      builders.forEach((b, c) => {
+        const cell = cells[c] ?? '';
+        const problem = b.appendText(cell);
+        if (problem && problems.length < 5) problems.push(`line ${row}, column '${names[c] ?? ''}': ${problem}`);
+      });
+    },
+  });
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const columns: Record<string, AnyVector> = {};
+  builders.forEach((b, i) => (columns[names[i] ?? `column_${i + 1}`] = b.finish()));
+  return new arrow.Table<Record<string, arrow.DataType>>(columns);
+}
+
+/** The narrowest datatype that holds every cell seen (or the declared one). */
+class Inference {
+  private int = true;
+  private float = true;
+  private bool = true;
+  private seen = false;
+
+  constructor(private readonly declared: V2Datatype | undefined) {}
+
+  see(cell: string): void {
+    if (this.declared) return;
+    const t = cell.trim();
+    if (t === '' || /^(null|none|na|n\/a|<na>)$/i.test(t)) return;
+    this.seen = true;
+    if (this.int && !/^[+-]?\d+$/.test(t)) this.int = false;
+    if (this.float && !parseCell('FP64', t).ok) this.float = false;
+    if (this.bool && !/^(true|false)$/i.test(t)) this.bool = false;
+  }
+
+  datatype(): V2Datatype {
+    if (this.declared) return this.declared;
+    if (!this.seen) return 'FP64';
+    if (this.int) return 'INT64';
+    if (this.float) return 'FP64';
+    if (this.bool) return 'BOOL';
+    return 'BYTES';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+function readJson(file: string, value: unknown): LoadedFile {
+  if (Array.isArray(value)) return tableResult(recordsToTable(value));
+  if (!isRecord(value)) throw new Error('holds neither records (a list of objects) nor columns (an object of lists)');
+  if (value['pyml_sample'] !== undefined) {
+    const sample = parseSample(file, value);
+    return sample.input.kind === 'table' ? tableResult(sample.input.table) : tensorResult([...sample.input.tensors]);
+  }
+  if (Array.isArray(value['inputs'])) return readV2Json(value);
+  if (Array.isArray(value['columns']) && Array.isArray(value['data'])) {
+    const columns = value['columns'].map(String);
+    const records = (value['data'] as unknown[]).map((row) => {
+      const r: Record<string, unknown> = {};
+      if (Array.isArray(row)) columns.forEach((c, i) => (r[c] = (row as unknown[])[i]));
+      return r;
+    });
+    return tableResult(recordsToTable(records, columns));
+  }
+  const entries = Object.entries(value);
+  if (entries.length > 0 && entries.every(([, v]) => Array.isArray(v) && v.some((x) => Array.isArray(x)))) {
+    return tensorResult(entries.map(([name, v]) => nestedTensor(name, v as unknown[])));
+  }
+  if (entries.every(([, v]) => Array.isArray(v))) {
+    const lengths = new Set(entries.map(([, v]) => (v as unknown[]).length));
+    if (lengths.size > 1) throw new Error(`its columns have different lengths (${[...lengths].join(', ')})`);
+    const columns: Record<string, AnyVector> = {};
+    for (const [name, v] of entries) columns[name] = valuesColumn(name, v as unknown[]);
+    return tableResult(new arrow.Table<Record<string, arrow.DataType>>(columns));
+  }
+  throw new Error('is not records, columns, pandas "split", a V2 request ("inputs") or named tensors');
+}
+
+/** V2 request JSON: {"parameters": {"content_type": "pd"}?, "inputs": [{name, datatype, shape, data}]}. */
+function readV2Json(value: Record<string, unknown>): LoadedFile {
+  const params = isRecord(value['parameters']) ? value['parameters'] : {};
+  const inputs = value['inputs'] as unknown[];
+  const tensors = inputs.map((t, i): TensorInput => {
+    if (!isRecord(t) || typeof t['name'] !== 'string') throw new Error(`inputs[${i}] has no name`);
+    const datatype = typeof t['datatype'] === 'string' ? t['datatype'].toUpperCase() : '';
+    if (!isV2Datatype(datatype)) throw new Error(`inputs[${i}] ('${t['name']}') has datatype '${String(t['datatype'])}'`);
+    const data = Array.isArray(t['data']) ? (t['data'] as unknown[]).flat(Infinity) : [];
+    const shape = Array.isArray(t['shape']) ? t['shape'].map(Number) : [data.length];
+    const builder = new ColumnBuilder(t['name'], datatype, data.length);
+    for (const x of data) {
+      const problem = builder.appendText(x === null ? null : typeof x === 'string' ? x : JSON.stringify(x));
+      if (problem) throw new Error(`inputs[${i}] ('${t['name']}'): ${problem}`);
+    }
+    return { name: t['name'], datatype, shape, values: builder.finish() };
+  });
+  if (params['content_type'] === 'pd' || (isRecord(params['content_type']) && params['content_type']['string_param'] === 'pd')) {
+    const columns: Record<string, AnyVector> = {};
+    for (const t of tensors) columns[t.name] = t.values;
+    return tableResult(new arrow.Table<Record<string, arrow.DataType>>(columns));
+  }
+  return tensorResult(tensors);
+}
+
+/** A list of objects as a table: the union of their keys, each column typed by its values. */
+export function recordsToTable(records: readonly unknown[], order?: readonly string[]): AnyTable {
+  const names: string[] = order ? [...order] : [];
+  const seen = new Set(names);
+  for (const r of records) {
+    if (!isRecord(r)) throw new Error('a record is not an object');
+    if (order) continue;
+    for (const k of Object.keys(r)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      names.push(k);
+    }
+  }
+  const columns: Record<string, AnyVector> = {};
+  for (const name of names) columns[name] = valuesColumn(name, records.map((r) => (r as Record<string, unknown>)[name] ?? null));
+  return new arrow.Table<Record<string, arrow.DataType>>(columns);
+}
+
+/** JSON values as a column: INT64 if all integers, FP64 if all numbers, BOOL if all booleans, else text. */
+function valuesColumn(name: string, values: readonly unknown[]): AnyVector {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  let datatype: V2Datatype = 'BYTES';
+  if (present.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) datatype = 'INT64';
+  else if (present.every((v) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity')) datatype = 'FP64';
+  else if (present.every((v) => typeof v === 'boolean')) datatype = 'BOOL';
+  if (present.length === 0) datatype = 'FP64';
+  const builder = new ColumnBuilder(name, datatype, values.length);
+  for (const v of values) {
+    if (v === null || v === undefined) builder.appendValue(null);
+    else if (datatype === 'INT64') builder.appendValue(BigInt(v as number));
+    else if (datatype === 'FP64') builder.appendText(jsonText(v));
+    else if (datatype === 'BOOL') builder.appendValue(v as boolean);
+    else builder.appendValue(typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  return builder.finish();
+}
+
+function nestedTensor(name: string, value: unknown[]): TensorInput {
+  const shape: number[] = [];
+  let level: unknown = value;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  const flat = value.flat(Infinity);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (flat.length !== count) throw new Error(`tensor '${name}' is not rectangular`);
+  const datatype: V2Datatype = flat.every((v) => typeof v === 'number' && Number.isSafeInteger(v)) ? 'INT64' : flat.every((v) => typeof v === 'boolean') ? 'BOOL' : flat.every((v) => typeof v === 'number') ? 'FP64' : 'BYTES';
+  const builder = new ColumnBuilder(name, datatype, flat.length);
+  for (const v of flat) builder.appendValue(datatype === 'INT64' ? BigInt(v as number) : datatype === 'BYTES' ? jsonText(v) : (v as number | boolean));
+  return { name, datatype, shape, values: builder.finish() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrow IPC and Parquet
+
+export function readArrow(bytes: Uint8Array): AnyTable {
+  try {
+    return arrow.tableFromIPC(bytes) as AnyTable;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    if (/compress/i.test(text)) throw new Error(`is a compressed Arrow/Feather file (${text}); save it uncompressed (pyarrow.feather.write_feather(df, path, compression="uncompressed"))`);
+    throw new Error(`is not an Arrow IPC / Feather file (${text})`);
+  }
+}
+
+interface ParquetElement {
+  readonly name: string;
+  readonly type?: string;
+  readonly converted_type?: string;
+  readonly logical_type?: { readonly type?: string; readonly bitWidth?: number; readonly isSigned?: boolean };
+  readonly num_children?: number;
+}
+
+export async function readParquet(bytes: Uint8Array): Promise<AnyTable> {
+  const { parquetMetadata, parquetRead } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const metadata = parquetMetadata(file);
+  const rows = Number(metadata.num_rows);
+  const elements = metadata.schema as unknown as ParquetElement[];
+  const leaves = elements.slice(1).filter((e) => !e.num_children);
+  const builders = new Map(leaves.map((e) => [e.name, new ColumnBuilder(e.name, parquetDatatype(e), rows)]));
+  const chunks: { name: string; rowStart: number; data: ArrayLike<unknown> }[] = [];
+  await parquetRead({
+    file,
+    metadata,
+    compressors,
+    utf8: true,
+    onChunk: (c) => chunks.push({ name: c.columnName, rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> }),
+  });
+  chunks.sort((a, b) => a.rowStart - b.rowStart);
+  for (const c of chunks) {
+    const b = builders.get(c.name);
+    if (!b) continue;
+    for (let i = 0; i < c.data.length; i++) appendParquet(b, c.data[i]);
+  }
+  const columns: Record<string, AnyVector> = {};
+  for (const [name, b] of builders) columns[name] = b.finish();
+  return new arrow.Table<Record<string, arrow.DataType>>(columns);
+}
+
+function parquetDatatype(e: ParquetElement): V2Datatype {
+  const converted = e.converted_type ?? '';
+  const logical = e.logical_type;
+  if (logical?.type === 'INTEGER' && logical.bitWidth) return `${logical.isSigned === false ? 'UINT' : 'INT'}${logical.bitWidth}` as V2Datatype;
+  const intTypes: Record<string, V2Datatype> = { INT_8: 'INT8', INT_16: 'INT16', INT_32: 'INT32', INT_64: 'INT64', UINT_8: 'UINT8', UINT_16: 'UINT16', UINT_32: 'UINT32', UINT_64: 'UINT64' };
+  if (intTypes[converted]) return intTypes[converted];
+  if (logical?.type === 'FLOAT16') return 'FP16';
+  switch (e.type) {
+    case 'BOOLEAN': return 'BOOL';
+    case 'INT32': return converted === '' ? 'INT32' : 'BYTES';
+    case 'INT64': return converted === '' ? 'INT64' : 'BYTES';
+    case 'FLOAT': return 'FP32';
+    case 'DOUBLE': return 'FP64';
+    default: return 'BYTES';
+  }
+}
+
+function appendParquet(b: ColumnBuilder, v: unknown): void {
+  if (v === null || v === undefined) b.appendValue(null);
+  else if (b.datatype === 'BYTES') b.appendValue(typeof v === 'string' || v instanceof Uint8Array ? v : v instanceof Date ? v.toISOString() : jsonText(v));
+  else if (b.datatype === 'INT64' || b.datatype === 'UINT64') b.appendValue(typeof v === 'bigint' ? v : BigInt(v as number));
+  else b.appendValue(v as number | boolean);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NumPy
+
+const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+
+/** A .npy array as a flat, row-major tensor (Fortran order is transposed; big-endian is swapped). */
+export function readNpy(name: string, bytes: Uint8Array): TensorInput {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 10 || !buf.subarray(0, 6).equals(NPY_MAGIC)) throw new Error(`'${name}' is not a .npy file`);
+  const major = buf[6] ?? 1;
+  const headerLength = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const headerStart = major === 1 ? 10 : 12;
+  const header = buf.subarray(headerStart, headerStart + headerLength).toString(major >= 3 ? 'utf8' : 'latin1');
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*True/.test(header);
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (!descr || shapeText === undefined) throw new Error(`'${name}': cannot read the .npy header`);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const data = buf.subarray(headerStart + headerLength);
+  const order = descr[0];
+  const code = descr.slice(1);
+  const kind = code[0];
+  const size = Number(code.slice(1));
+  if (kind === 'O') throw new Error(`'${name}' holds Python objects (dtype=object), which cannot be read safely; save it with a string or numeric dtype`);
+  let values: AnyVector;
+  let datatype: V2Datatype;
+  if (kind === 'U' || kind === 'S') {
+    datatype = 'BYTES';
+    const width = kind === 'U' ? size * 4 : size;
+    if (data.length < count * width) throw new Error(`'${name}' is shorter than its shape says`);
+    const builder = new ColumnBuilder(name, 'BYTES', count);
+    for (let i = 0; i < count; i++) {
+      const item = data.subarray(i * width, (i + 1) * width);
+      if (kind === 'U') {
+        let s = '';
+        for (let j = 0; j < size; j++) {
+          const cp = order === '>' ? item.readUInt32BE(j * 4) : item.readUInt32LE(j * 4);
+          if (cp === 0) break;
+          s += String.fromCodePoint(cp);
+        }
+        builder.appendValue(s);
+      } else {
+        const end = item.indexOf(0);
+        builder.appendValue(new Uint8Array(end === -1 ? item : item.subarray(0, end)));
+      }
+    }
+    values = builder.finish();
+  } else {
+    const dt = NPY_TYPES[`${kind ?? ''}${size}`];
+    if (!dt) throw new Error(`'${name}' has dtype '${descr}', which has no V2 datatype`);
+    datatype = dt;
+    const bytesNeeded = count * size;
+    if (data.length < bytesNeeded) throw new Error(`'${name}' is shorter than its shape says (${data.length} bytes, ${bytesNeeded} needed)`);
+    let raw = new Uint8Array(data.buffer, data.byteOffset, bytesNeeded);
+    if (order === '>' && size > 1) raw = swapBytes(raw, size);
+    if (raw.byteOffset % size !== 0) raw = raw.slice();
+    values = npyVector(datatype, raw, count);
+  }
+  if (fortran && shape.length > 1) values = transpose(name, datatype, values, shape);
+  return { name, datatype, shape, values };
+}
+
+const NPY_TYPES: Readonly<Record<string, V2Datatype>> = {
+  b1: 'BOOL', i1: 'INT8', i2: 'INT16', i4: 'INT32', i8: 'INT64', u1: 'UINT8', u2: 'UINT16', u4: 'UINT32', u8: 'UINT64', f2: 'FP16', f4: 'FP32', f8: 'FP64',
+};
+
+function npyVector(datatype: V2Datatype, raw: Uint8Array, count: number): AnyVector {
+  const { buffer, byteOffset } = raw;
+  switch (datatype) {
+    case 'BOOL': {
+      const b = new ColumnBuilder('', 'BOOL', count);
+      for (let i = 0; i < count; i++) b.appendValue(raw[i] !== 0);
+      return b.finish();
+    }
+    case 'INT8': return arrow.makeVector(new Int8Array(buffer, byteOffset, count));
+    case 'INT16': return arrow.makeVector(new Int16Array(buffer, byteOffset, count));
+    case 'INT32': return arrow.makeVector(new Int32Array(buffer, byteOffset, count));
+    case 'INT64': return arrow.makeVector(new BigInt64Array(buffer, byteOffset, count));
+    case 'UINT8': return arrow.makeVector(new Uint8Array(buffer, byteOffset, count));
+    case 'UINT16': return arrow.makeVector(new Uint16Array(buffer, byteOffset, count));
+    case 'UINT32': return arrow.makeVector(new Uint32Array(buffer, byteOffset, count));
+    case 'UINT64': return arrow.makeVector(new BigUint64Array(buffer, byteOffset, count));
+    case 'FP16': return arrow.makeVector(arrow.makeData({ type: new arrow.Float16(), length: count, data: new Uint16Array(buffer, byteOffset, count) }));
+    case 'FP32': return arrow.makeVector(new Float32Array(buffer, byteOffset, count));
+    case 'FP64': return arrow.makeVector(new Float64Array(buffer, byteOffset, count));
+    case 'BYTES': throw new Error('BYTES is not a fixed-width type');
+  }
+}
+
+function swapBytes(raw: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += size) for (let j = 0; j < size; j++) out[i + j] = raw[i + size - 1 - j] ?? 0;
+  return out;
+}
+
+/** Fortran (column-major) order to row-major. */
+function transpose(name: string, datatype: V2Datatype, values: AnyVector, shape: readonly number[]): AnyVector {
+  const count = values.length;
+  const builder = new ColumnBuilder(name, datatype, count);
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  for (let i = 0; i < count; i++) {
+    // i walks row-major; the Fortran offset is sum(index[k] * prod(shape[0..k-1])).
+    let offset = 0;
+    let stride = 1;
+    for (let k = 0; k < rank; k++) {
+      offset += (index[k] ?? 0) * stride;
+      stride *= shape[k] ?? 1;
+    }
+    builder.appendValue(values.get(offset) as number | bigint | boolean | string);
+    for (let k = rank - 1; k >= 0; k--) {
+      index[k] = (index[k] ?? 0) + 1;
+      if ((index[k] ?? 0) < (shape[k] ?? 1)) break;
+      index[k] = 0;
+    }
+  }
+  return builder.finish();
+}
+
+export function readNpz(bytes: Uint8Array): TensorInput[] {
+  const files = unzipSync(bytes);
+  const names = Object.keys(files).filter((n) => n.endsWith('.npy'));
+  if (names.length === 0) throw new Error('holds no .npy arrays');
+  return names.map((n) => readNpy(n.replace(/\.npy$/, ''), files[n] ?? new Uint8Array(0)));
+}
+
+function jsonText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,201 @@
+/**
+ * The test-prediction panel: one webview panel at a time, created or revealed by the command,
+ * revived after a window reload by its serializer. The webview loads dist/webview.js under a CSP of
+ * `default-src 'none'` with a fresh nonce per load, and may read only dist/ and media/.
+ * Everything but the editor glue lives in PanelSession (session.ts).
+ */
+import { randomBytes } from 'crypto';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+import { loadManifest, MANIFEST_FILE } from '../model/manifest';
+import { webviewState } from '../shared/panelMessages';
+import { INPUT_FILE_EXTENSIONS } from './files';
+import { saveSample } from './samples';
+import { panelHtml } from './html';
+import { PanelSession, type PanelHost } from './session';
+import { addressTarget, containerTargets, type TargetEntry } from './targets';
+
+export const VIEW_TYPE = 'pyml.predictPanel';
+const RECENT_KEY = 'pyml.predict.recentAddresses';
+
+/** What the command accepts: nothing, an address string, or {address, model}. */
+export interface OpenArgs {
+  readonly address?: string;
+  readonly model?: string;
+}
+
+export class PredictPanel implements vscode.Disposable {
+  private static current: PredictPanel | undefined;
+  readonly session: PanelSession;
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+
+  /** Shows the panel (creating it when needed) and connects to `args` when given. */
+  static async createOrShow(ctx: Ctx, args: OpenArgs = {}): Promise<PredictPanel> {
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    let panel = PredictPanel.current;
+    if (panel) {
+      panel.panel.reveal(column);
+    } else {
+      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, 'PyML: Test Prediction', column, webviewOptions(ctx));
+      panel = new PredictPanel(ctx, webviewPanel);
+    }
+    if (args.address) await panel.session.connect(undefined, args.address, args.model);
+    return panel;
+  }
+
+  /** Called by the serializer after a window reload; reconnects to the target it had. */
+  static revive(ctx: Ctx, webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    webviewPanel.webview.options = webviewOptions(ctx);
+    const panel = new PredictPanel(ctx, webviewPanel);
+    const checked = webviewState.check(state ?? {}, 'state');
+    if (checked.ok && checked.value.address) {
+      void panel.session.connect(undefined, checked.value.address, checked.value.model);
+    }
+  }
+
+  /** The open panel, for tests and commands. */
+  static get instance(): PredictPanel | undefined {
+    return PredictPanel.current;
+  }
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+  ) {
+    PredictPanel.current = this;
+    this.session = new PanelSession(this.host());
+    panel.iconPath = vscode.Uri.file(ctx.asAbsolutePath(path.join('media', 'pyml.svg')));
+    panel.webview.html = html(panel.webview, ctx, nonce());
+    this.disposables.push(
+      panel.onDidDispose(() => {
+        this.dispose();
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.session.receive(raw)),
+    );
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (PredictPanel.current === this) PredictPanel.current = undefined;
+    this.session.dispose();
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private host(): PanelHost {
+    const ctx = this.ctx;
+    const recent = (): string[] => ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []);
+    return {
+      post: (message) => {
+        void this.panel.webview.postMessage(message);
+      },
+      log: {
+        info: (m) => {
+          ctx.log.info(m);
+        },
+        warn: (m) => {
+          ctx.log.warn(m);
+        },
+        error: (m) => {
+          ctx.log.error(m);
+        },
+      },
+      listTargets: async () => {
+        const list = await containerTargets(ctx.config.dockerHost);
+        const known = new Set(list.targets.map((t) => t.address));
+        const extra: TargetEntry[] = [];
+        for (const address of recent()) {
+          if (known.has(address)) continue;
+          try {
+            extra.push({ ...addressTarget(address), detail: 'recently used address' });
+          } catch {
+            // A stored address that no longer parses is skipped.
+          }
+        }
+        return { targets: [...list.targets, ...extra], ...(list.note ? { note: list.note } : {}) };
+      },
+      pickInputFile: async () => {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          openLabel: 'Load input',
+          filters: { 'Tables and arrays': INPUT_FILE_EXTENSIONS, 'All files': ['*'] },
+        });
+        return picked?.[0]?.fsPath;
+      },
+      openFile: async (file, line) => {
+        const at = new vscode.Position(Math.max(0, line - 1), 0);
+        await vscode.window.showTextDocument(vscode.Uri.file(file), {
+          viewColumn: vscode.ViewColumn.One,
+          selection: new vscode.Range(at, at),
+          preview: false,
+        });
+      },
+      copy: async (text) => {
+        await vscode.env.clipboard.writeText(text);
+      },
+      modelFolder: (model, target) => modelFolder(model, target),
+      writeSample: (folder, name, json) => saveSample(folder, name, json),
+      settings: () => ({
+        protoPath: ctx.asAbsolutePath(path.join('runtime', 'pyml', 'proto', 'grpc_predict_v2.proto')),
+        maxMessageBytes: ctx.config.maxMessageMB * 2 ** 20,
+        timeoutMs: ctx.config.predictTimeoutSeconds * 1000,
+      }),
+      onConnected: (address) => {
+        const list = [address, ...recent().filter((a) => a !== address)].slice(0, 10);
+        void ctx.extension.workspaceState.update(RECENT_KEY, list);
+      },
+    };
+  }
+}
+
+/** Opens the panel; `arg` may be an address string or {address, model} (tree items, tests). */
+export async function openPanel(ctx: Ctx, arg?: unknown): Promise<void> {
+  await PredictPanel.createOrShow(ctx, openArgs(arg));
+}
+
+export function openArgs(arg: unknown): OpenArgs {
+  if (typeof arg === 'string') return { address: arg };
+  if (typeof arg !== 'object' || arg === null) return {};
+  const r = arg as Record<string, unknown>;
+  return {
+    ...(typeof r['address'] === 'string' ? { address: r['address'] } : {}),
+    ...(typeof r['model'] === 'string' ? { model: r['model'] } : {}),
+  };
+}
+
+function webviewOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: true,
+    localResourceRoots: [vscode.Uri.file(ctx.asAbsolutePath('dist')), vscode.Uri.file(ctx.asAbsolutePath('media'))],
+  };
+}
+
+function nonce(): string {
+  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}
+
+export function html(webview: vscode.Webview, ctx: Ctx, n: string): string {
+  const script = webview.asWebviewUri(vscode.Uri.file(ctx.asAbsolutePath(path.join('dist', 'webview.js'))));
+  const css = webview.asWebviewUri(vscode.Uri.file(ctx.asAbsolutePath(path.join('media', 'predict', 'panel.css'))));
+  return panelHtml({ cspSource: webview.cspSource, nonce: n, script: script.toString(), css: css.toString() });
+}
+
+/** The host folder of a model: the container's label, else a workspace folder whose pyml.yaml names it. */
+async function modelFolder(model: string, target: TargetEntry | undefined): Promise<string | undefined> {
+  if (target?.folder) return target.folder;
+  const manifests = await vscode.workspace.findFiles(`**/${MANIFEST_FILE}`, '**/node_modules/**', 200);
+  for (const uri of manifests) {
+    const folder = path.dirname(uri.fsPath);
+    try {
+      const manifest = await loadManifest(folder);
+      if (manifest.name === model) return folder;
+    } catch {
+      // A broken manifest is reported by the language server; it names no model here.
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * What activate() registers for the panel and the Test Explorer, kept light: the panel, Arrow and
+ * gRPC load on first use (dynamic imports), so activation stays within its budget.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+
+export const PANEL_VIEW_TYPE = 'pyml.predictPanel';
+
+/** The `pyml.openPanel` command: an optional address string or {address, model}. */
+export async function openPanelCommand(ctx: Ctx, ...args: unknown[]): Promise<void> {
+  const { openPanel } = await import('./panel');
+  await openPanel(ctx, args[0]);
+}
+
+/** Revives the panel after a window reload, and starts the Test Explorer's controller. */
+export function registerPredict(ctx: Ctx): void {
+  ctx.own(
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+        const { PredictPanel } = await import('./panel');
+        PredictPanel.revive(ctx, panel, state);
+      },
+    }),
+  );
+  setImmediate(() => {
+    void (async () => {
+      try {
+        const { registerSampleTests } = await import('../testing/sampleTests');
+        registerSampleTests(ctx);
+      } catch (err) {
+        ctx.log.error(`PyML: the Test Explorer samples could not start: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })();
+  });
+}

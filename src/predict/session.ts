@@ -1,0 +1,506 @@
+/**
+ * The panel's logic, free of VS Code: it receives the webview's messages (validated here; malformed
+ * ones are logged and dropped), talks to the V2 server, holds the Arrow tables and the history, and
+ * posts messages back. The panel class (panel.ts) gives it a `PanelHost` for what needs the editor.
+ */
+import type { CallOptions } from '../protocol/v2client';
+import { V2Client, V2Error } from '../protocol/v2client';
+import { CodecError, type AnyTable, type DecodedTensor } from '../protocol/arrowCodec';
+import {
+  parseToExtension,
+  type Failure,
+  type HistoryEntry,
+  type InputPayload,
+  type ModelSchema,
+  type ToExtension,
+  type ToWebview,
+} from '../shared/panelMessages';
+import { compareTables } from './compare';
+import { rowWindow, tableInfo } from './format';
+import { mapFrames } from './frames';
+import { grpcurlCommand, LARGE_GRPCURL_BYTES } from './grpcurl';
+import { encodeInput, runInference, type InferOutcome } from './infer';
+import { conformTable, conformTensors, gridToTable, InputError, tableToTensors, tensorsFromText, describePrepared, type PreparedInput } from './inputs';
+import { loadInputFile, type LoadedFile } from './files';
+import { sampleJson } from './samples';
+import { schemaFromMetadata } from './schema';
+import { addressTarget, type TargetEntry, type TargetList } from './targets';
+
+export interface PanelLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What the session needs from the editor. */
+export interface PanelHost {
+  post(message: ToWebview): void;
+  readonly log: PanelLog;
+  listTargets(): Promise<TargetList>;
+  /** Asks for an input file; undefined when cancelled. */
+  pickInputFile(): Promise<string | undefined>;
+  openFile(file: string, line: number): Promise<void>;
+  copy(text: string): Promise<void>;
+  /** The host folder of a model (a container's label, else a workspace folder whose pyml.yaml names it). */
+  modelFolder(model: string, target: TargetEntry | undefined): Promise<string | undefined>;
+  writeSample(folder: string, name: string, json: string): Promise<string>;
+  settings(): { readonly protoPath: string; readonly maxMessageBytes: number; readonly timeoutMs: number };
+  /** Told when a sample file was written. */
+  onSampleSaved?(file: string): void;
+  /** Told when a connection succeeded (to remember recent addresses). */
+  onConnected?(address: string, model: string): void;
+}
+
+interface HistoryRecord {
+  readonly entry: HistoryEntry;
+  input: PreparedInput | undefined;
+  outputs: readonly DecodedTensor[] | undefined;
+  tableId: string | undefined;
+  outcome: InferOutcome | undefined;
+  failure: Failure | undefined;
+  readonly target: TargetEntry;
+  readonly schema: ModelSchema;
+  readonly requestId: string;
+}
+
+interface LoadedInput {
+  readonly file: string;
+  readonly loaded: LoadedFile;
+  prepared: PreparedInput | undefined;
+}
+
+/** History entries kept; older ones are dropped with their tables. */
+const HISTORY_LIMIT = 50;
+/** Entries whose request and answer tables are kept for re-sending, comparing and saving. */
+const HISTORY_DATA_LIMIT = 8;
+/** Largest loaded input turned into grid cells for editing. */
+const MAX_EDIT_CELLS = 200_000;
+
+export class PanelSession {
+  private client: V2Client | undefined;
+  private target: TargetEntry | undefined;
+  private schema: ModelSchema | undefined;
+  private serverName = '';
+  private targets: TargetEntry[] = [];
+  private readonly tables = new Map<string, AnyTable>();
+  private readonly loaded = new Map<string, LoadedInput>();
+  private readonly history: HistoryRecord[] = [];
+  private readonly inFlight = new Map<string, AbortController>();
+  private links: ReadonlyMap<string, string> = new Map();
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(private readonly host: PanelHost) {}
+
+  /** Validates and handles one message from the webview; never throws. */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = parseToExtension(raw);
+    if (!parsed.ok) {
+      this.host.log.warn(`PyML panel: dropped a malformed message from the webview (${parsed.error})`);
+      return;
+    }
+    try {
+      await this.handle(parsed.value);
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.host.log.error(`PyML panel: ${parsed.value.type} failed: ${text}`);
+      this.post({ type: 'notice', level: 'error', text });
+    }
+  }
+
+  /** The connected model, for commands and tests. */
+  get connection(): { readonly address: string; readonly schema: ModelSchema } | undefined {
+    return this.target && this.schema ? { address: this.target.address, schema: this.schema } : undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const c of this.inFlight.values()) c.abort();
+    this.client?.close();
+    this.client = undefined;
+    this.tables.clear();
+    this.loaded.clear();
+  }
+
+  private async handle(m: ToExtension): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        await this.sendTargets();
+        this.postConnection();
+        this.postHistory();
+        return;
+      case 'refreshTargets':
+        await this.sendTargets();
+        return;
+      case 'connect':
+        await this.connect(m.targetId, m.address, m.model);
+        return;
+      case 'send':
+        await this.send(m.requestId, m.input);
+        return;
+      case 'cancel':
+        this.inFlight.get(m.requestId)?.abort();
+        return;
+      case 'getRows': {
+        const table = this.tables.get(m.tableId);
+        if (!table) {
+          this.post({ type: 'notice', level: 'warn', text: 'That table is no longer held (dropped from the history).' });
+          return;
+        }
+        this.post({ type: 'rows', tableId: m.tableId, start: m.start, rows: rowWindow(table, m.start, m.count) });
+        return;
+      }
+      case 'loadFile':
+        await this.loadFile();
+        return;
+      case 'editLoaded':
+        this.editLoaded(m.inputId);
+        return;
+      case 'openFrame': {
+        const file = this.links.get(m.file);
+        if (!file) {
+          this.host.log.warn(`PyML panel: refused to open '${m.file}': not a frame of the last error`);
+          return;
+        }
+        await this.host.openFile(file, m.line);
+        return;
+      }
+      case 'resend': {
+        const record = this.record(m.historyId);
+        if (!record.input) throw new Error('That request was dropped from memory; only the last requests can be sent again.');
+        await this.run(`r${this.nextId++}`, record.input, record.target, record.schema);
+        return;
+      }
+      case 'compare':
+        this.compare(m.a, m.b);
+        return;
+      case 'saveSample':
+        await this.saveSample(m.historyId, m.name);
+        return;
+      case 'copyGrpcurl':
+        await this.copyGrpcurl(m.historyId);
+        return;
+      case 'showHistoryEntry':
+        this.showEntry(m.historyId);
+        return;
+      case 'log':
+        this.host.log[m.level](`PyML panel (webview): ${m.text}`);
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Targets and connection
+
+  private async sendTargets(): Promise<void> {
+    const list = await this.host.listTargets();
+    this.targets = list.targets;
+    this.post({ type: 'targets', targets: list.targets.map(publicTarget), ...(list.note ? { note: list.note } : {}) });
+  }
+
+  /** Connects to a target by id or address; posts `connection` with the schema or the reason it failed. */
+  async connect(targetId: string | undefined, address: string | undefined, model: string | undefined): Promise<void> {
+    let target: TargetEntry;
+    if (targetId) {
+      const found = this.targets.find((t) => t.id === targetId);
+      if (!found) throw new Error('That target is gone; refresh the list.');
+      target = model ? { ...found, model } : found;
+    } else if (address) {
+      target = addressTarget(address, model);
+    } else {
+      throw new Error('Pick a running model or type an address (unix:///path/to/socket or host:port).');
+    }
+    this.client?.close();
+    this.client = undefined;
+    this.schema = undefined;
+    this.target = target;
+    const settings = this.host.settings();
+    const client = new V2Client(target.address, { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageBytes });
+    this.client = client;
+    try {
+      const server = await client.serverMetadata({ deadlineMs: 5000 });
+      this.serverName = `${server.name} ${server.version}`.trim();
+      const name = target.model ?? (await this.onlyModel(client));
+      this.schema = schemaFromMetadata(await client.modelMetadata(name, '', { deadlineMs: 5000 }));
+      this.target = { ...target, model: this.schema.model };
+      this.host.log.info(`PyML panel: connected to ${target.address} (${this.serverName}), model ${this.schema.model} (${this.schema.kind})`);
+      this.postConnection();
+      this.host.onConnected?.(target.address, this.schema.model);
+    } catch (err) {
+      const text = connectionProblem(target.address, err);
+      this.host.log.warn(`PyML panel: ${text}`);
+      this.post({ type: 'connection', address: target.address, server: this.serverName, error: text });
+    }
+  }
+
+  /** The model a server serves when no name was given: the only (ready) one of its repository index. */
+  private async onlyModel(client: V2Client): Promise<string> {
+    let index;
+    try {
+      index = await client.repositoryIndex({ deadlineMs: 5000 });
+    } catch {
+      throw new Error('the server does not list its models; give the model name');
+    }
+    const ready = index.filter((m) => m.state === '' || m.state.toUpperCase() === 'READY');
+    const only = ready.length === 1 ? ready[0] : index.length === 1 ? index[0] : undefined;
+    if (!only) throw new Error(`the server has ${index.length} models (${index.map((m) => m.name).join(', ')}); give the model name`);
+    return only.name;
+  }
+
+  private postConnection(): void {
+    if (!this.target) return;
+    this.post({ type: 'connection', address: this.target.address, server: this.serverName, ...(this.schema ? { schema: this.schema } : {}) });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  private async send(requestId: string, payload: InputPayload): Promise<void> {
+    const { target, schema } = this;
+    if (!target || !schema || !this.client) {
+      this.post({ type: 'failed', requestId, failure: { status: 'LOCAL', message: 'Not connected: pick a running model or give an address first.' } });
+      return;
+    }
+    let input: PreparedInput;
+    try {
+      input = this.prepare(schema, payload);
+    } catch (err) {
+      this.post({ type: 'failed', requestId, failure: localFailure(err) });
+      return;
+    }
+    await this.run(requestId, input, target, schema);
+  }
+
+  private prepare(schema: ModelSchema, payload: InputPayload): PreparedInput {
+    switch (payload.source) {
+      case 'grid':
+        if (schema.kind !== 'dataframe') throw new InputError(['this model takes tensors, not a DataFrame']);
+        return { kind: 'table', table: gridToTable(schema, payload.columns) };
+      case 'tensors':
+        return { kind: 'tensors', tensors: tensorsFromText(schema, payload.tensors) };
+      case 'loaded': {
+        const loaded = this.loaded.get(payload.inputId);
+        if (!loaded) throw new InputError(['that loaded file is no longer held; load it again']);
+        loaded.prepared ??= conformLoaded(schema, loaded.loaded).prepared;
+        return loaded.prepared;
+      }
+    }
+  }
+
+  /** Sends a prepared input; records it in the history; posts `result` or `failed`. */
+  async run(requestId: string, input: PreparedInput, target: TargetEntry, schema: ModelSchema): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const historyId = `h${this.nextId++}`;
+    const abort = new AbortController();
+    this.inFlight.set(requestId, abort);
+    this.post({ type: 'sending', requestId });
+    const settings = this.host.settings();
+    const options: CallOptions & { id: string } = { deadlineMs: settings.timeoutMs, signal: abort.signal, id: requestId };
+    const started = Date.now();
+    const base = { historyId, at: started, model: schema.model, address: target.address, summary: describePrepared(input), kept: true };
+    try {
+      const outcome = await runInference(client, schema.model, input, options);
+      if (this.disposed) return;
+      const tableId = `t${this.nextId++}`;
+      this.tables.set(tableId, outcome.table);
+      this.remember({
+        entry: { ...base, ok: true, status: 'OK', roundTripMs: outcome.timings.roundTripMs },
+        input,
+        outputs: outcome.outputs,
+        tableId,
+        outcome,
+        failure: undefined,
+        target,
+        schema,
+        requestId,
+      });
+      this.post({ type: 'result', requestId, historyId, table: tableInfo(tableId, outcome.table), timings: outcome.timings, sizes: outcome.sizes });
+    } catch (err) {
+      if (this.disposed) return;
+      const failure = err instanceof V2Error ? await this.remoteFailure(err, target, schema) : localFailure(err);
+      if (!(err instanceof V2Error) && !(err instanceof InputError) && !(err instanceof CodecError)) {
+        this.host.log.error(`PyML panel: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+      this.remember({
+        entry: { ...base, ok: false, status: failure.status, roundTripMs: Date.now() - started },
+        input,
+        outputs: undefined,
+        tableId: undefined,
+        outcome: undefined,
+        failure,
+        target,
+        schema,
+        requestId,
+      });
+      this.post({ type: 'failed', requestId, historyId, failure });
+    } finally {
+      this.inFlight.delete(requestId);
+      this.postHistory();
+    }
+  }
+
+  private async remoteFailure(err: V2Error, target: TargetEntry, schema: ModelSchema): Promise<Failure> {
+    const report = err.report;
+    if (!report) return { status: err.codeName, message: err.details };
+    const folder = await this.host.modelFolder(schema.model, target);
+    const mapped = mapFrames(report.frames, folder);
+    this.links = mapped.links;
+    return {
+      status: err.codeName,
+      message: err.details,
+      error: { type: report.type, message: report.message, phase: report.phase, frames: mapped.frames, traceback: report.traceback },
+    };
+  }
+
+  private remember(record: HistoryRecord): void {
+    this.history.unshift(record);
+    // Keep the data of the latest few entries only: 1,000,000-row tables add up.
+    this.history.forEach((r, i) => {
+      if (i >= HISTORY_DATA_LIMIT && r.input) {
+        r.input = undefined;
+        r.outputs = undefined;
+        r.outcome = undefined;
+        if (r.tableId) this.tables.delete(r.tableId);
+        r.tableId = undefined;
+        (r as { entry: HistoryEntry }).entry = { ...r.entry, kept: false };
+      }
+    });
+    for (const dropped of this.history.splice(HISTORY_LIMIT)) {
+      if (dropped.tableId) this.tables.delete(dropped.tableId);
+    }
+  }
+
+  private postHistory(): void {
+    this.post({ type: 'history', entries: this.history.map((r) => r.entry) });
+  }
+
+  private record(historyId: string): HistoryRecord {
+    const record = this.history.find((r) => r.entry.historyId === historyId);
+    if (!record) throw new Error('That request is no longer in the history.');
+    return record;
+  }
+
+  private showEntry(historyId: string): void {
+    const r = this.record(historyId);
+    if (r.outcome && r.tableId && this.tables.has(r.tableId)) {
+      const table = this.tables.get(r.tableId);
+      if (table) this.post({ type: 'result', requestId: r.requestId, historyId, table: tableInfo(r.tableId, table), timings: r.outcome.timings, sizes: r.outcome.sizes });
+    } else if (r.failure) {
+      this.post({ type: 'failed', requestId: r.requestId, historyId, failure: r.failure });
+    } else {
+      this.post({ type: 'notice', level: 'warn', text: 'That answer was dropped from memory; only the last answers are kept.' });
+    }
+  }
+
+  private compare(a: string, b: string): void {
+    const ra = this.record(a);
+    const rb = this.record(b);
+    const ta = ra.tableId ? this.tables.get(ra.tableId) : undefined;
+    const tb = rb.tableId ? this.tables.get(rb.tableId) : undefined;
+    if (!ta || !tb) throw new Error('Both requests need an answer still in memory to be compared.');
+    this.post({ type: 'comparison', comparison: { a, b, columns: compareTables(ta, tb) } });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Samples, grpcurl, files
+
+  private async saveSample(historyId: string, name: string): Promise<void> {
+    const r = this.record(historyId);
+    if (!r.input || !r.outputs) throw new Error('Only a request that got an answer, still in memory, can be saved as a sample.');
+    const folder = await this.host.modelFolder(r.schema.model, r.target);
+    if (!folder) throw new Error(`No model folder for '${r.schema.model}' in this workspace: open the folder with its pyml.yaml to save samples next to it.`);
+    const file = await this.host.writeSample(folder, name, sampleJson(r.schema.model, r.input, r.outputs));
+    this.host.log.info(`PyML panel: saved sample ${file}`);
+    this.post({ type: 'notice', level: 'info', text: `Saved ${file}` });
+    this.host.onSampleSaved?.(file);
+  }
+
+  private async copyGrpcurl(historyId: string): Promise<void> {
+    const r = this.record(historyId);
+    if (!r.input) throw new Error('That request was dropped from memory.');
+    const command = grpcurlCommand(r.target.address, this.host.settings().protoPath, r.schema.model, encodeInput(r.input));
+    await this.host.copy(command);
+    const large = command.length > LARGE_GRPCURL_BYTES;
+    this.post({ type: 'notice', level: large ? 'warn' : 'info', text: large ? `Copied a grpcurl command of ${(command.length / 2 ** 20).toFixed(1)} MiB` : 'Copied the grpcurl command' });
+  }
+
+  private async loadFile(): Promise<void> {
+    const file = await this.host.pickInputFile();
+    if (!file) return;
+    await this.loadPath(file);
+  }
+
+  /** Loads an input file (also used by tests and by drag-and-drop). */
+  async loadPath(file: string): Promise<void> {
+    const loaded = await loadInputFile(file, this.schema);
+    const inputId = `in${this.nextId++}`;
+    const record: LoadedInput = { file, loaded, prepared: undefined };
+    let warnings = [...loaded.warnings];
+    let preview = loaded.preview;
+    if (this.schema) {
+      try {
+        const conformed = conformLoaded(this.schema, loaded);
+        record.prepared = conformed.prepared;
+        preview = conformed.preview;
+        warnings = [...warnings, ...conformed.warnings];
+      } catch (err) {
+        warnings.push(`Does not fit model '${this.schema.model}' yet: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.loaded.set(inputId, record);
+    const tableId = `t${this.nextId++}`;
+    this.tables.set(tableId, preview);
+    this.post({ type: 'loaded', inputId, file, table: tableInfo(tableId, preview), warnings });
+  }
+
+  private editLoaded(inputId: string): void {
+    const loaded = this.loaded.get(inputId);
+    if (!loaded) throw new Error('That loaded file is no longer held.');
+    const table = loaded.prepared?.kind === 'table' ? loaded.prepared.table : loaded.loaded.kind === 'table' ? loaded.loaded.table : undefined;
+    if (!table) throw new Error('Only tables can be edited in the grid.');
+    if (table.numRows * Math.max(1, table.numCols) > MAX_EDIT_CELLS) {
+      throw new Error(`${table.numRows} rows are too many to edit in the grid (up to ${MAX_EDIT_CELLS} cells); send it as loaded.`);
+    }
+    const rows = rowWindow(table, 0, table.numRows);
+    const columns = table.schema.fields.map((f, c) => ({ name: f.name, cells: rows.map((r) => r[c] ?? null) }));
+    this.post({ type: 'gridData', columns });
+  }
+
+  private post(message: ToWebview): void {
+    if (!this.disposed) this.host.post(message);
+  }
+}
+
+/** Makes a loaded file fit the schema: the request to send and the table to preview. */
+function conformLoaded(schema: ModelSchema, loaded: LoadedFile): { prepared: PreparedInput; preview: AnyTable; warnings: string[] } {
+  if (loaded.kind === 'table') {
+    if (schema.kind === 'dataframe') {
+      const { table, warnings } = conformTable(schema, loaded.table);
+      return { prepared: { kind: 'table', table }, preview: table, warnings };
+    }
+    return { prepared: { kind: 'tensors', tensors: tableToTensors(schema, loaded.table) }, preview: loaded.preview, warnings: [] };
+  }
+  if (schema.kind === 'dataframe') {
+    throw new InputError(['this model takes a DataFrame; load a CSV, JSON, Arrow or Parquet table']);
+  }
+  return { prepared: { kind: 'tensors', tensors: conformTensors(schema, loaded.tensors) }, preview: loaded.preview, warnings: [] };
+}
+
+function publicTarget(t: TargetEntry): TargetEntry {
+  return { id: t.id, label: t.label, detail: t.detail, address: t.address, kind: t.kind };
+}
+
+function localFailure(err: unknown): Failure {
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: err instanceof InputError || err instanceof CodecError ? 'LOCAL' : 'INTERNAL', message };
+}
+
+function connectionProblem(address: string, err: unknown): string {
+  if (err instanceof V2Error) {
+    if (err.isConnectionFailure) return `Cannot reach ${address}: ${err.details}. Is the model running?`;
+    return `${address} answered ${err.codeName}: ${err.details}`;
+  }
+  return `${address}: ${err instanceof Error ? err.message : String(err)}`;
+}
+

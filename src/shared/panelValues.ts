@@ -1,0 +1,325 @@
+/**
+ * Values typed into the test-prediction panel: the rules for one cell of each V2 datatype, nested
+ * lists for tensors, pasted CSV/TSV, and random values from a schema. The webview uses them to
+ * mark a bad cell as it is typed; the extension runs the same rules again on what it receives.
+ *
+ * Plain TypeScript with no imports beyond the message module: compiled into both bundles.
+ */
+import type { Datatype } from './panelMessages';
+
+export type CellValue = number | bigint | boolean | string | null;
+export type CellResult = { readonly ok: true; readonly value: CellValue } | { readonly ok: false; readonly error: string };
+
+const INT_RANGE: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  INT8: [-(2n ** 7n), 2n ** 7n - 1n],
+  INT16: [-(2n ** 15n), 2n ** 15n - 1n],
+  INT32: [-(2n ** 31n), 2n ** 31n - 1n],
+  INT64: [-(2n ** 63n), 2n ** 63n - 1n],
+  UINT8: [0n, 2n ** 8n - 1n],
+  UINT16: [0n, 2n ** 16n - 1n],
+  UINT32: [0n, 2n ** 32n - 1n],
+  UINT64: [0n, 2n ** 64n - 1n],
+};
+
+const FLOAT_MAX: Readonly<Record<string, number>> = { FP16: 65504, FP32: 3.4028234663852886e38, FP64: Number.MAX_VALUE };
+
+/** Texts read as a missing value in a column that is not text. */
+const MISSING = new Set(['', 'null', 'none', 'na', 'n/a', '<na>']);
+
+/**
+ * One cell's text as a value of `datatype`. `null` is a missing value; an empty text is missing too,
+ * except in a text (BYTES) column, where it is the empty string. Integers of 64 bits are bigint.
+ */
+export function parseCell(datatype: Datatype, text: string | null): CellResult {
+  if (text === null) return { ok: true, value: null };
+  if (datatype === 'BYTES') return { ok: true, value: text };
+  const t = text.trim();
+  if (MISSING.has(t.toLowerCase())) return { ok: true, value: null };
+  switch (datatype) {
+    case 'BOOL': {
+      const b = t.toLowerCase();
+      if (b === 'true' || b === '1' || b === 'yes' || b === 't' || b === 'y') return { ok: true, value: true };
+      if (b === 'false' || b === '0' || b === 'no' || b === 'f' || b === 'n') return { ok: true, value: false };
+      return { ok: false, error: `'${clip(t)}' is not a bool (true/false, 1/0, yes/no)` };
+    }
+    case 'FP16': case 'FP32': case 'FP64':
+      return parseFloatCell(datatype, t);
+    default:
+      return parseIntCell(datatype, t);
+  }
+}
+
+function parseIntCell(datatype: Datatype, t: string): CellResult {
+  const range = INT_RANGE[datatype];
+  if (!range) return { ok: false, error: `unknown datatype ${datatype}` };
+  let digits = t.replace(/_/g, '');
+  // "3.0" from a spreadsheet is still the integer 3.
+  const fraction = /^([+-]?\d+)\.0*$/.exec(digits);
+  if (fraction?.[1] !== undefined) digits = fraction[1];
+  if (!/^[+-]?\d+$/.test(digits)) return { ok: false, error: `'${clip(t)}' is not a whole number (${datatype})` };
+  const v = BigInt(digits);
+  if (v < range[0] || v > range[1]) return { ok: false, error: `${clip(t)} is out of range for ${datatype} (${range[0]}..${range[1]})` };
+  return { ok: true, value: datatype === 'INT64' || datatype === 'UINT64' ? v : Number(v) };
+}
+
+function parseFloatCell(datatype: Datatype, t: string): CellResult {
+  const lower = t.toLowerCase();
+  if (lower === 'nan') return { ok: true, value: NaN };
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return { ok: true, value: Infinity };
+  if (lower === '-inf' || lower === '-infinity') return { ok: true, value: -Infinity };
+  if (!/^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return { ok: false, error: `'${clip(t)}' is not a number (${datatype})` };
+  const v = Number(t.replace(/_/g, ''));
+  const max = FLOAT_MAX[datatype] ?? Number.MAX_VALUE;
+  if (!Number.isFinite(v) || Math.abs(v) > max) return { ok: false, error: `${clip(t)} is out of range for ${datatype} (largest ${max})` };
+  return { ok: true, value: v };
+}
+
+/** The text a value is shown and edited as. */
+export function formatCell(value: CellValue): string | null {
+  if (value === null) return null;
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'NaN';
+    if (value === Infinity) return 'inf';
+    if (value === -Infinity) return '-inf';
+    return String(value);
+  }
+  return String(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes and nested lists (tensors)
+
+/** A nested list read from text: its shape and its leaves in row-major order, as cell texts. */
+export interface Nested {
+  readonly shape: number[];
+  readonly items: (string | null)[];
+}
+
+export type NestedResult = { readonly ok: true; readonly value: Nested } | { readonly ok: false; readonly error: string };
+
+/**
+ * Reads a JSON-like nested list: `[[1, 2], [3, 4]]`, a scalar `5`, strings in double quotes, true,
+ * false, null. Numbers are kept as their text (a 64-bit integer keeps every digit). Lists must be
+ * rectangular. Whitespace-separated numbers without brackets (`1 2 3`) are read as a flat list.
+ */
+export function parseNested(text: string): NestedResult {
+  const src = text.trim();
+  if (src === '') return { ok: true, value: { shape: [0], items: [] } };
+  if (!src.startsWith('[') && !src.startsWith('"') && /\s|,/.test(src)) {
+    const items = src.split(/[\s,]+/).filter((s) => s.length > 0);
+    return { ok: true, value: { shape: [items.length], items } };
+  }
+  const p = new NestedParser(src);
+  try {
+    const node = p.value();
+    p.end();
+    const shape: number[] = [];
+    const items: (string | null)[] = [];
+    layout(node, 0, shape, items);
+    return { ok: true, value: { shape, items } };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+type Node = string | null | Node[];
+
+function layout(node: Node, depth: number, shape: number[], items: (string | null)[]): void {
+  if (Array.isArray(node)) {
+    const known = shape[depth];
+    if (known === undefined) {
+      if (items.length > 0) throw new Error(`the lists are not rectangular: a list at depth ${depth} where a value was found before`);
+      shape.push(node.length);
+    } else if (known !== node.length) {
+      throw new Error(`the lists are not rectangular: ${node.length} elements where ${known} were found before (depth ${depth})`);
+    }
+    for (const child of node) layout(child, depth + 1, shape, items);
+  } else {
+    if (depth !== shape.length) throw new Error(`the lists are not rectangular: a value at depth ${depth}, lists go ${shape.length} deep`);
+    items.push(node);
+  }
+}
+
+class NestedParser {
+  private at = 0;
+  constructor(private readonly s: string) {}
+
+  value(): Node {
+    this.space();
+    const c = this.s[this.at];
+    if (c === '[') return this.list();
+    if (c === '"') return this.string();
+    const m = /^(?:[+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?|nan|true|false|null|none)/i.exec(this.s.slice(this.at));
+    if (!m) throw new Error(`unexpected '${this.s.slice(this.at, this.at + 10)}' at character ${this.at + 1}`);
+    this.at += m[0].length;
+    const word = m[0].toLowerCase();
+    return word === 'null' || word === 'none' ? null : m[0];
+  }
+
+  end(): void {
+    this.space();
+    if (this.at < this.s.length) throw new Error(`unexpected '${this.s.slice(this.at, this.at + 10)}' after the value at character ${this.at + 1}`);
+  }
+
+  private list(): Node[] {
+    this.at++; // [
+    const out: Node[] = [];
+    this.space();
+    if (this.s[this.at] === ']') {
+      this.at++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value());
+      this.space();
+      const c = this.s[this.at];
+      if (c === ',') {
+        this.at++;
+        continue;
+      }
+      if (c === ']') {
+        this.at++;
+        return out;
+      }
+      throw new Error(c === undefined ? "a list is not closed with ']'" : `expected ',' or ']' at character ${this.at + 1}`);
+    }
+  }
+
+  private string(): string {
+    const start = this.at;
+    this.at++;
+    while (this.at < this.s.length) {
+      const c = this.s[this.at];
+      if (c === '\\') this.at += 2;
+      else if (c === '"') {
+        this.at++;
+        return JSON.parse(this.s.slice(start, this.at)) as string;
+      } else this.at++;
+    }
+    throw new Error('a string is not closed with "');
+  }
+
+  private space(): void {
+    while (this.at < this.s.length && /\s/.test(this.s[this.at] ?? '')) this.at++;
+  }
+}
+
+/** Whether `actual` fits `declared` (-1 = any size); a message saying how it does not, or undefined. */
+export function shapeProblem(declared: readonly number[], actual: readonly number[]): string | undefined {
+  if (declared.length === 0) return undefined; // the server declared no shape
+  const fits = declared.length === actual.length && declared.every((d, i) => d === -1 || d === actual[i]);
+  return fits ? undefined : `shape [${actual.join(', ')}] does not fit the declared [${declared.join(', ')}] (-1: any size)`;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pasted tables
+
+/**
+ * Splits pasted text into rows of cells: tab-separated when the first line has a tab (spreadsheets),
+ * else comma-separated, with RFC 4180 double quotes. A trailing empty line is dropped.
+ */
+export function parseDelimited(text: string): string[][] {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const sep = firstLine.includes('\t') ? '\t' : firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cellText = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] ?? '';
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cellText += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else cellText += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && cellText === '') quoted = true;
+    else if (c === sep) {
+      row.push(cellText);
+      cellText = '';
+    } else if (c === '\n' || c === '\r') {
+      row.push(cellText);
+      rows.push(row);
+      row = [];
+      cellText = '';
+      if (c === '\r' && text[i + 1] === '\n') i++;
+    } else cellText += c;
+    i++;
+  }
+  if (cellText !== '' || row.length > 0) {
+    row.push(cellText);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Whether a pasted first row names the columns (every cell is a column name of the schema). */
+export function isHeaderRow(row: readonly string[], names: readonly string[]): boolean {
+  return row.length > 0 && row.every((c) => names.includes(c.trim()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random values
+
+/** A deterministic generator (mulberry32) so a "random sample" can be reproduced in tests. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+
+/** A random, valid cell text for a datatype (small magnitudes, so sums and products stay sane). */
+export function randomCell(datatype: Datatype, random: () => number): string {
+  const r = random();
+  switch (datatype) {
+    case 'BOOL': return r < 0.5 ? 'false' : 'true';
+    case 'INT8': case 'INT16': case 'INT32': case 'INT64': return String(Math.floor(r * 200) - 100);
+    case 'UINT8': case 'UINT16': case 'UINT32': case 'UINT64': return String(Math.floor(r * 200));
+    case 'FP16': return String(Math.round((r * 20 - 10) * 100) / 100);
+    case 'FP32': case 'FP64': return String(Math.round((r * 200 - 100) * 10000) / 10000);
+    case 'BYTES': return `${WORDS[Math.floor(r * WORDS.length)] ?? 'alpha'}-${Math.floor(random() * 1000)}`;
+  }
+}
+
+/** A concrete shape for a declared one: each -1 becomes `rows` for the first dimension, else 2. */
+export function concreteShape(declared: readonly number[], rows: number): number[] {
+  if (declared.length === 0) return [rows];
+  return declared.map((d, i) => (d >= 0 ? d : i === 0 ? rows : 2));
+}
+
+/** Random contents of a tensor as nested-list text. */
+export function randomTensorText(datatype: Datatype, shape: readonly number[], random: () => number): string {
+  const build = (depth: number): string => {
+    if (depth === shape.length) {
+      const v = randomCell(datatype, random);
+      return datatype === 'BYTES' ? JSON.stringify(v) : v;
+    }
+    const n = shape[depth] ?? 0;
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(build(depth + 1));
+    return `[${parts.join(', ')}]`;
+  };
+  return build(0);
+}
+
+function clip(t: string): string {
+  return t.length > 40 ? `${t.slice(0, 40)}...` : t;
+}

@@ -1,0 +1,260 @@
+/**
+ * The Test Explorer's PyML samples: every model folder of the workspace (a pyml.yaml) with the
+ * sample files in its `samples/` folder (saved from the panel). Running a sample replays its
+ * request against the running model and compares the answer with the saved one (floats within the
+ * sample's tolerance); a failure shows a diff of the two answers, an error the model's traceback
+ * at its line.
+ *
+ * The running model is found, in order: a running container of that folder (dev.pyml.* labels),
+ * the panel's current connection when it serves that model, a recently used panel address that
+ * serves it.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+import { loadManifest, MANIFEST_FILE } from '../model/manifest';
+import type { AnyTable } from '../protocol/arrowCodec';
+import { innermostModelFrame } from '../protocol/modelError';
+import { V2Client, V2Error } from '../protocol/v2client';
+import { allSame, compareTables } from '../predict/compare';
+import { rowWindow } from '../predict/format';
+import { runInference } from '../predict/infer';
+import { readSample, SAMPLES_DIR } from '../predict/samples';
+import { containerTargets } from '../predict/targets';
+
+export const CONTROLLER_ID = 'pyml.samples';
+/** Internal command (not in the palette): the outcome of each sample in the last run, for tests. */
+export const LAST_RESULTS_COMMAND = 'pyml.testing.lastResults';
+/** Internal command: runs the samples (all, or the given files) as the Test Explorer does; returns the outcomes. */
+export const RUN_SAMPLES_COMMAND = 'pyml.testing.runSamples';
+const RECENT_KEY = 'pyml.predict.recentAddresses';
+/** Rows a diff shows; a longer answer is cut with a note. */
+const DIFF_ROWS = 500;
+
+export type Outcome = 'passed' | 'failed' | 'errored' | 'skipped';
+
+export function registerSampleTests(ctx: Ctx): SampleTests {
+  return ctx.own(new SampleTests(ctx));
+}
+
+export class SampleTests implements vscode.Disposable {
+  readonly controller: vscode.TestController;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly lastResults = new Map<string, { outcome: Outcome; message: string }>();
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly ctx: Ctx) {
+    this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'PyML Samples');
+    this.controller.refreshHandler = () => this.refresh();
+    this.controller.createRunProfile('Replay against the running model', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token), true);
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/{${MANIFEST_FILE},${SAMPLES_DIR}/*.json}`);
+    const changed = (): void => void this.refresh();
+    this.disposables.push(
+      {
+        dispose: () => {
+          this.controller.dispose();
+        },
+      },
+      watcher,
+      watcher.onDidCreate(changed),
+      watcher.onDidDelete(changed),
+      watcher.onDidChange((uri) => {
+        if (uri.fsPath.endsWith(MANIFEST_FILE)) changed();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(changed),
+      vscode.commands.registerCommand(LAST_RESULTS_COMMAND, () => Object.fromEntries(this.lastResults)),
+      vscode.commands.registerCommand(RUN_SAMPLES_COMMAND, (files?: unknown) => this.runFiles(files)),
+    );
+    void this.refresh();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  /** Lists the model folders and their samples again (overlapping calls are merged). */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      for (;;) {
+        this.again = false;
+        await this.discover();
+        if (!this.askedAgain()) break;
+      }
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /** Whether a refresh was asked for while one ran (set from other calls meanwhile). */
+  private askedAgain(): boolean {
+    return this.again;
+  }
+
+  private async discover(): Promise<void> {
+    const manifests = await vscode.workspace.findFiles(`**/${MANIFEST_FILE}`, '**/{node_modules,.git}/**', 500);
+    const items: vscode.TestItem[] = [];
+    for (const uri of manifests.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+      const folder = path.dirname(uri.fsPath);
+      let name = path.basename(folder);
+      try {
+        name = (await loadManifest(folder)).name;
+      } catch {
+        // A broken manifest still lists its samples; running them says what is wrong.
+      }
+      const samples = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, `${SAMPLES_DIR}/*.json`));
+      if (samples.length === 0) continue;
+      const model = this.controller.createTestItem(folder, name, vscode.Uri.file(folder));
+      model.description = vscode.workspace.asRelativePath(folder);
+      for (const s of samples.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+        model.children.add(this.controller.createTestItem(s.fsPath, path.basename(s.fsPath, '.json'), s));
+      }
+      items.push(model);
+    }
+    this.controller.items.replace(items);
+  }
+
+  /** Runs the samples of `files` (absolute paths; all when absent) through the Test Explorer's run handler. */
+  async runFiles(files?: unknown): Promise<Record<string, { outcome: Outcome; message: string }>> {
+    await this.refresh();
+    const wanted = Array.isArray(files) ? new Set(files.filter((f): f is string => typeof f === 'string').map((f) => path.resolve(f))) : undefined;
+    const include: vscode.TestItem[] = [];
+    this.controller.items.forEach((model) => {
+      model.children.forEach((sample) => {
+        if (!wanted || wanted.has(path.resolve(sample.uri?.fsPath ?? sample.id))) include.push(sample);
+      });
+    });
+    const source = new vscode.CancellationTokenSource();
+    try {
+      await this.run(new vscode.TestRunRequest(include), source.token);
+    } finally {
+      source.dispose();
+    }
+    return Object.fromEntries(this.lastResults);
+  }
+
+  private async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    await this.refreshing;
+    const run = this.controller.createTestRun(request);
+    const queue: { model: vscode.TestItem; sample: vscode.TestItem }[] = [];
+    const add = (item: vscode.TestItem): void => {
+      if (request.exclude?.includes(item)) return;
+      if (item.parent) queue.push({ model: item.parent, sample: item });
+      else item.children.forEach(add);
+    };
+    if (request.include) request.include.forEach(add);
+    else this.controller.items.forEach(add);
+    for (const { sample } of queue) run.enqueued(sample);
+    this.lastResults.clear();
+    const clients = new Map<string, V2Client | string>();
+    try {
+      for (const { model, sample } of queue) {
+        if (token.isCancellationRequested) {
+          run.skipped(sample);
+          this.lastResults.set(sample.id, { outcome: 'skipped', message: 'cancelled' });
+          continue;
+        }
+        run.started(sample);
+        const started = Date.now();
+        const result = await this.runOne(model, sample, clients, token);
+        this.lastResults.set(sample.id, { outcome: result.outcome, message: result.messages.map((m) => (typeof m.message === 'string' ? m.message : m.message.value)).join('\n') });
+        const duration = Date.now() - started;
+        if (result.outcome === 'passed') run.passed(sample, duration);
+        else if (result.outcome === 'failed') run.failed(sample, result.messages, duration);
+        else if (result.outcome === 'skipped') run.skipped(sample);
+        else run.errored(sample, result.messages, duration);
+      }
+    } finally {
+      for (const c of clients.values()) if (c instanceof V2Client) c.close();
+      run.end();
+    }
+  }
+
+  private async runOne(
+    model: vscode.TestItem,
+    sample: vscode.TestItem,
+    clients: Map<string, V2Client | string>,
+    token: vscode.CancellationToken,
+  ): Promise<{ outcome: Outcome; messages: vscode.TestMessage[] }> {
+    const file = sample.uri?.fsPath ?? sample.id;
+    let parsed;
+    try {
+      parsed = await readSample(file);
+    } catch (err) {
+      return { outcome: 'errored', messages: [new vscode.TestMessage(err instanceof Error ? err.message : String(err))] };
+    }
+    let client = clients.get(model.id);
+    if (client === undefined) {
+      client = (await this.clientFor(model.id, parsed.model)) ?? `Model '${parsed.model}' is not running. Run it (PyML: Run Model), or connect the test prediction panel to the server that serves it, then run the samples again.`;
+      clients.set(model.id, client);
+    }
+    if (typeof client === 'string') return { outcome: 'errored', messages: [new vscode.TestMessage(client)] };
+    const abort = new AbortController();
+    const cancel = token.onCancellationRequested(() => { abort.abort(); });
+    try {
+      const outcome = await runInference(client, parsed.model, parsed.input, { deadlineMs: this.ctx.config.predictTimeoutSeconds * 1000, signal: abort.signal });
+      const verdicts = compareTables(outcome.table, parsed.expected, parsed.tolerance);
+      if (allSame(verdicts)) return { outcome: 'passed', messages: [] };
+      const differing = verdicts.filter((v) => v.verdict !== 'same');
+      const summary = differing
+        .map((v) => `${v.name}: ${v.verdict}${v.differing ? ` (${v.differing} rows${v.firstRow !== null ? `, first at row ${v.firstRow}` : ''}${v.maxAbsDiff !== null ? `, max |diff| ${v.maxAbsDiff.toPrecision(4)}` : ''})` : ''}`)
+        .join('; ');
+      const message = vscode.TestMessage.diff(
+        `The answer differs from the saved one (rtol ${parsed.tolerance.rtol}, atol ${parsed.tolerance.atol}): ${summary}`,
+        tableText(parsed.expected),
+        tableText(outcome.table),
+      );
+      message.location = new vscode.Location(vscode.Uri.file(file), new vscode.Position(0, 0));
+      return { outcome: 'failed', messages: [message] };
+    } catch (err) {
+      return { outcome: 'errored', messages: [errorMessage(err, model.id)] };
+    } finally {
+      cancel.dispose();
+    }
+  }
+
+  /** A client for the running model of a folder, or undefined when none is found. */
+  private async clientFor(folder: string, modelName: string): Promise<V2Client | undefined> {
+    const candidates: string[] = [];
+    const list = await containerTargets(this.ctx.config.dockerHost).catch(() => ({ targets: [] }));
+    for (const t of list.targets) if (t.folder && path.resolve(t.folder) === path.resolve(folder)) candidates.push(t.address);
+    const panel = await import('../predict/panel').then((m) => m.PredictPanel.instance).catch(() => undefined);
+    const connection = panel?.session.connection;
+    if (connection?.schema.model === modelName) candidates.push(connection.address);
+    candidates.push(...this.ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []));
+    const protoPath = this.ctx.asAbsolutePath(path.join('runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'));
+    for (const address of [...new Set(candidates)]) {
+      const client = new V2Client(address, { protoPath, maxMessageBytes: this.ctx.config.maxMessageMB * 2 ** 20 });
+      try {
+        const metadata = await client.modelMetadata(modelName, '', { deadlineMs: 3000 });
+        if (metadata.name === modelName) return client;
+      } catch {
+        // Not this one.
+      }
+      client.close();
+    }
+    return undefined;
+  }
+}
+
+/** An answer as text for the diff view: a header line, then one line per row. */
+export function tableText(table: AnyTable): string {
+  const names = table.schema.fields.map((f) => f.name);
+  const rows = rowWindow(table, 0, Math.min(table.numRows, DIFF_ROWS));
+  const lines = [names.join('\t'), ...rows.map((r) => r.map((c) => c ?? 'null').join('\t'))];
+  if (table.numRows > DIFF_ROWS) lines.push(`... ${table.numRows - DIFF_ROWS} more rows`);
+  return `${lines.join('\n')}\n`;
+}
+
+function errorMessage(err: unknown, folder: string): vscode.TestMessage {
+  if (!(err instanceof V2Error)) return new vscode.TestMessage(err instanceof Error ? err.message : String(err));
+  const message = new vscode.TestMessage(err.report ? `${err.message}\n\n${err.report.traceback}` : `${err.codeName}: ${err.details}`);
+  const frame = err.report ? innermostModelFrame(err.report) : undefined;
+  if (frame) message.location = new vscode.Location(vscode.Uri.file(path.join(folder, ...frame.file.split('/'))), new vscode.Position(Math.max(0, frame.line - 1), 0));
+  return message;
+}

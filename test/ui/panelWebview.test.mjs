@@ -1,0 +1,292 @@
+// UI test of the test-prediction panel's webview in Debian's Chromium, wired to the real panel logic
+// (PanelSession, compiled to out/) and a real PyML runtime server on a Unix socket. The page is the
+// panel's own (same HTML, same CSP with a nonce, same bundle dist/webview.js); only VS Code's
+// postMessage bridge is stood in by Playwright. Checks what the user does: connect, edit a cell,
+// send, read the answer; a model exception and its frame link; CSV and Parquet files; a
+// 1,000,000 x 8 answer scrolled end to end. Screenshots go to test-results/ui/.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../../scripts/lib/browser.mjs';
+import { repoRoot, resultsDir } from '../../scripts/lib/paths.mjs';
+
+const require = createRequire(import.meta.url);
+const out = (p) => path.join(repoRoot, 'out', p);
+const { PanelSession } = require(out('src/predict/session.js'));
+const { panelHtml } = require(out('src/predict/html.js'));
+const { saveSample } = require(out('src/predict/samples.js'));
+const { liveServerUnavailable, startServer, PANEL_FIXTURES, PROTO } = require(out('test/unit/predict/liveServer.js'));
+const arrow = require('apache-arrow');
+
+const shots = path.join(resultsDir, 'ui');
+
+/**
+ * Serves the panel page and bridges it to a PanelSession.
+ * @param {import('playwright-core').BrowserContext} browser
+ * @param {string} modelFolder
+ */
+async function openPanelPage(browser, modelFolder) {
+  const files = {
+    '/dist/webview.js': path.join(repoRoot, 'dist', 'webview.js'),
+    '/media/predict/panel.css': path.join(repoRoot, 'media', 'predict', 'panel.css'),
+  };
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/') {
+      const nonce = randomBytes(16).toString('hex');
+      const origin = `http://${req.headers.host}`;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(panelHtml({ cspSource: origin, nonce, script: `${origin}/dist/webview.js`, css: `${origin}/media/predict/panel.css` }));
+      return;
+    }
+    const file = files[url];
+    if (!file) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+
+  const page = await browser.newPage();
+  const violations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+  });
+  const host = {
+    opened: [],
+    logs: [],
+    nextFile: undefined,
+    post: (message) => {
+      void page.evaluate((m) => window.postMessage(m, '*'), message).catch(() => undefined);
+    },
+    log: { info: (m) => host.logs.push(m), warn: (m) => host.logs.push(m), error: (m) => host.logs.push(m) },
+    listTargets: async () => ({ targets: [] }),
+    pickInputFile: async () => host.nextFile,
+    openFile: async (file, line) => {
+      host.opened.push({ file, line });
+    },
+    copy: async () => undefined,
+    modelFolder: async () => modelFolder,
+    writeSample: (folder, name, json) => saveSample(folder, name, json),
+    settings: () => ({ protoPath: PROTO, maxMessageBytes: 512 << 20, timeoutMs: 120_000 }),
+  };
+  const session = new PanelSession(host);
+  await page.exposeFunction('__pymlToExtension', (m) => session.receive(m));
+  await page.addInitScript(() => {
+    let state = {};
+    // @ts-expect-error the stand-in for VS Code's webview API
+    window.acquireVsCodeApi = () => ({
+      // @ts-expect-error exposed by Playwright
+      postMessage: (m) => window.__pymlToExtension(m),
+      getState: () => state,
+      setState: (s) => {
+        state = s;
+      },
+    });
+  });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator('[data-testid="send"]').waitFor();
+  return {
+    page,
+    host,
+    session,
+    violations,
+    close: async () => {
+      session.dispose();
+      await page.close();
+      server.close();
+    },
+  };
+}
+
+/** @param {import('playwright-core').Page} page @param {string} address */
+async function connect(page, address) {
+  await page.locator('[data-testid="address"]').locator('input').fill(address);
+  await page.locator('[data-testid="connect"]').click();
+  await page.locator('[data-testid="connection"] strong').waitFor({ timeout: 15_000 });
+}
+
+/** Texts of the rendered rows of a virtual table. @param {import('playwright-core').Page} page @param {string} testId */
+async function tableRows(page, testId) {
+  return page.evaluate((id) => {
+    const rows = [...document.querySelectorAll(`[data-testid="${id}"] .vt-row:not([hidden])`)];
+    return rows.map((r) => [...r.children].map((c) => c.textContent ?? ''));
+  }, testId);
+}
+
+describe('panel webview in Chromium, against a real runtime server', function () {
+  this.timeout(5 * 60_000);
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let browser;
+  /** @type {any} */
+  let dfServer;
+  /** @type {any} */
+  let wideServer;
+  let work = '';
+
+  before(async function () {
+    const why = liveServerUnavailable();
+    if (why) {
+      console.log(`skipped: ${why}`);
+      this.skip();
+    }
+    assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'webview.js')), 'dist/webview.js is missing: npm run build');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-panel-ui-'));
+    fs.cpSync(path.join(PANEL_FIXTURES, 'panel-df'), path.join(work, 'panel-df'), { recursive: true });
+    [dfServer, wideServer] = await Promise.all([startServer(path.join(work, 'panel-df')), startServer(path.join(PANEL_FIXTURES, 'panel-wide'))]);
+    browser = await launchChromium(path.join(work, 'chromium'));
+    fs.mkdirSync(shots, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await Promise.all([dfServer?.stop(), wideServer?.stop()]);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('edits a cell, sends, and reads the answer in the table; no CSP violation', async () => {
+    const p = await openPanelPage(/** @type {any} */ (browser), path.join(work, 'panel-df'));
+    try {
+      const { page } = p;
+      await connect(page, dfServer.address);
+      assert.match(await page.locator('[data-testid="connection"]').innerText(), /panel-df/);
+      const cell = (col, row) => page.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
+      await cell('x', 0).fill('2.25');
+      await cell('n', 0).fill('41');
+      await cell('label', 0).fill('héllo');
+      await cell('flag', 0).fill('true');
+      // A bad cell is marked and blocks sending.
+      await cell('n', 0).fill('4.5');
+      assert.equal(await cell('n', 0).getAttribute('aria-invalid'), 'true');
+      assert.match(await page.locator('[data-testid="input-problems"]').innerText(), /1 cell does not fit/);
+      await cell('n', 0).fill('41');
+      await page.locator('[data-testid="add-row"]').click();
+      await cell('x', 1).fill('-1');
+      await cell('n', 1).fill('0');
+      await cell('label', 1).fill('b');
+      await cell('flag', 1).fill('no');
+      await page.locator('[data-testid="send"]').click();
+      await page.locator('[data-testid="result-status"][data-state="ok"]').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-table"] .vt-row:not([hidden])').length === 2 && !document.querySelector('[data-testid="result-table"]')?.textContent?.includes('…'));
+      assert.deepEqual(await tableRows(page, 'result-table'), [
+        ['0', '4.5', '41', 'HÉLLO', 'true'],
+        ['1', '-2', '0', 'B', 'false'],
+      ]);
+      assert.match(await page.locator('[data-testid="result-status"]').innerText(), /encode .* round trip .* decode .* sent 49 B/);
+      await page.screenshot({ path: path.join(shots, 'panel-result.png'), fullPage: true });
+      assert.deepEqual(p.violations, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('shows a model exception with its traceback; a frame link opens the file at its line', async () => {
+    const p = await openPanelPage(/** @type {any} */ (browser), path.join(work, 'panel-df'));
+    try {
+      const { page } = p;
+      await connect(page, dfServer.address);
+      const cell = (col) => page.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
+      await cell('x').fill('1');
+      await cell('n').fill('1');
+      await cell('label').fill('boom');
+      await cell('flag').fill('true');
+      await page.locator('[data-testid="send"]').click();
+      await page.locator('[data-testid="frames"]').waitFor();
+      assert.match(await page.locator('[data-testid="failure"]').innerText(), /ValueError: the label 'boom' is not allowed/);
+      await page.screenshot({ path: path.join(shots, 'panel-traceback.png'), fullPage: true });
+      await page.locator('a.frame-link[data-file="helpers.py"]').click();
+      await page.waitForFunction(() => true);
+      for (let i = 0; i < 50 && p.host.opened.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(p.host.opened, [{ file: path.join(work, 'panel-df', 'helpers.py'), line: 7 }]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('loads a CSV and a Parquet file and sends them', async () => {
+    const p = await openPanelPage(/** @type {any} */ (browser), path.join(work, 'panel-df'));
+    try {
+      const { page, host } = p;
+      await connect(page, dfServer.address);
+      const csv = path.join(work, 'in.csv');
+      fs.writeFileSync(csv, 'x,n,label,flag\n0.5,1,a,true\n1.5,2,b,false\n2.5,3,c,true\n');
+      host.nextFile = csv;
+      await page.locator('[data-testid="load-file"]').click();
+      await page.waitForFunction(() => /3 rows/.test(document.querySelector('[data-testid="input-table"] .vt-footer')?.textContent ?? ''));
+      await page.locator('[data-testid="send"]').click();
+      await page.waitForFunction(() => /3 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''));
+      await page.waitForFunction(() => !document.querySelector('[data-testid="result-table"] .vt-window')?.textContent?.includes('…'));
+      assert.deepEqual((await tableRows(page, 'result-table')).map((r) => r[1]), ['1', '3', '5']);
+
+      const { parquetWriteBuffer } = await import('hyparquet-writer');
+      const parquet = path.join(work, 'in.parquet');
+      const buf = parquetWriteBuffer({ columnData: [
+        { name: 'x', data: new Float64Array([10, 20]), type: 'DOUBLE' },
+        { name: 'n', data: [5n, null], type: 'INT64' },
+        { name: 'label', data: ['p', 'q'], type: 'STRING' },
+        { name: 'flag', data: [false, true], type: 'BOOLEAN' },
+      ] });
+      fs.writeFileSync(parquet, Buffer.from(buf));
+      host.nextFile = parquet;
+      await page.locator('[data-testid="load-file"]').click();
+      await page.waitForFunction(() => /Loaded in\.parquet/.test(document.querySelector('.loaded')?.textContent ?? ''));
+      await page.locator('[data-testid="send"]').click();
+      await page.waitForFunction(() => /2 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''));
+      await page.waitForFunction(() => !document.querySelector('[data-testid="result-table"] .vt-window')?.textContent?.includes('…'));
+      assert.deepEqual(await tableRows(page, 'result-table'), [
+        ['0', '20', '5', 'P', 'false'],
+        ['1', '40', 'null', 'Q', 'true'],
+      ]);
+      await page.screenshot({ path: path.join(shots, 'panel-parquet.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('loads, sends and scrolls a 1,000,000 x 8 FP64 answer without freezing', async () => {
+    const p = await openPanelPage(/** @type {any} */ (browser), PANEL_FIXTURES);
+    try {
+      const { page, host } = p;
+      await connect(page, wideServer.address);
+      const rows = 1_000_000;
+      const columns = {};
+      for (let c = 0; c < 8; c++) {
+        const v = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) v[r] = r + c / 10;
+        columns[`c${c}`] = arrow.makeVector(v);
+      }
+      const file = path.join(work, 'wide.arrow');
+      fs.writeFileSync(file, arrow.tableToIPC(new arrow.Table(columns), 'file'));
+      host.nextFile = file;
+      await page.locator('[data-testid="load-file"]').click();
+      await page.waitForFunction(() => /1,000,000 rows/.test(document.querySelector('[data-testid="input-table"] .vt-footer')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      await page.locator('[data-testid="send"]').click();
+      await page.waitForFunction(() => /1,000,000 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''), undefined, { timeout: 120_000 });
+      // While rows stream in on demand, the page answers at once: scroll to the end, read the last row.
+      await page.evaluate(() => {
+        const body = document.querySelector('[data-testid="result-table"] .vt-body');
+        if (body) body.scrollTop = body.scrollHeight;
+      });
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid="result-table"] .vt-row:not([hidden])')];
+        return rows.some((r) => r.firstElementChild?.textContent === '999999' && !r.textContent?.includes('…'));
+      }, undefined, { timeout: 30_000 });
+      const last = (await tableRows(page, 'result-table')).find((r) => r[0] === '999999');
+      assert.deepEqual(last, ['999999', '999999', '999999.1', '999999.2', '999999.3', '999999.4', '999999.5', '999999.6', '999999.7']);
+      // The DOM holds only the rows in view.
+      const drawn = await page.evaluate(() => document.querySelectorAll('[data-testid="result-table"] .vt-row').length);
+      assert.ok(drawn < 100, `${drawn} rows in the DOM`);
+      await page.screenshot({ path: path.join(shots, 'panel-million.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,0 +1,95 @@
+// UI test: the language server's diagnostics as the user sees them, with the packaged .vsix installed
+// in code-server and driven in Debian's Chromium: a broken model.py opened from Quick Open gets a red
+// squiggle under its model class, and the Problems panel lists the message with its PyML code.
+// Screenshot: test-results/ui/problems.png.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'mocha';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchChromium } from '../../scripts/lib/browser.mjs';
+import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
+import { cacheDir, repoRoot, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
+import { defaultWorkspace, freshWorkspace } from '../vscode/runner/suite.mjs';
+
+const screenshotDir = path.join(resultsDir, 'ui');
+const WIDGET = '.quick-input-widget';
+const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
+const fixture = path.join(repoRoot, 'test', 'fixtures', 'broken-model');
+
+/**
+ * Opens a workspace file through Quick Open (F1, then a file name instead of a command).
+ * @param {import('playwright-core').Page} page
+ * @param {string} relative
+ */
+async function quickOpen(page, relative) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator(`${WIDGET} input`);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(relative);
+    const row = page.locator(ROW, { hasText: path.dirname(relative) }).first();
+    if (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) {
+      await row.click();
+      return;
+    }
+    // The file index fills in a few seconds after the workbench appears.
+    if (Date.now() > deadline) throw new Error(`Quick Open never offered ${relative}`);
+  }
+}
+
+describe('Problems panel: PyML diagnostics of a broken model (packaged extension in code-server)', function () {
+  this.timeout(5 * 60_000);
+  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
+  let server;
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let browser;
+  /** @type {import('playwright-core').Page} */
+  let page;
+
+  before(async function () {
+    const vsix = process.env.PYML_VSIX || vsixPath;
+    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
+    const profile = makeProfile(path.join(cacheDir, 'ui-problems'), { fresh: true });
+    await installVsix(profile, vsix);
+    const workspace = freshWorkspace(defaultWorkspace, path.join(profile.dir, 'workspace'));
+    fs.cpSync(fixture, path.join(workspace, 'broken-model'), { recursive: true });
+    server = await startCodeServer(profile);
+    browser = await launchChromium(path.join(profile.dir, 'chromium'));
+    page = browser.pages()[0] ?? await browser.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  });
+
+  it('shows a squiggle under the model class and the message in the Problems panel', async function () {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    const shot = path.join(screenshotDir, 'problems.png');
+    try {
+      await quickOpen(page, 'broken-model/model.py');
+      await page.locator('.tab.active', { hasText: 'model.py' }).waitFor({ state: 'visible', timeout: 30_000 });
+      // The language server starts after activation, then publishes: the squiggle appears by itself.
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'visible', timeout: 120_000 });
+
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+M');
+      const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'no predict method' }).first();
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      const text = (await row.textContent()) ?? '';
+      assert.match(text, /BrokenModel has no predict method/);
+      assert.match(text, /PYML020/);
+      const imports = page.locator('.markers-panel .monaco-list-row', { hasText: 'PYML200' }).first();
+      await imports.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.screenshot({ path: shot });
+    } catch (err) {
+      await page.screenshot({ path: shot.replace('.png', '-failure.png') }).catch(() => undefined);
+      throw err;
+    }
+  });
+});
