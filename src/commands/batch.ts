@@ -28,7 +28,13 @@ export interface BatchRequest {
 
 export async function runBatchCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   const batch = await import('../batch/index');
-  const request = isBatchRequest(arg) ? arg : await ask(ctx, batch, arg);
+  let request: BatchRequest | undefined;
+  try {
+    request = isBatchRequest(arg) ? arg : await ask(ctx, batch, arg);
+  } catch (err) {
+    await explainFailure(ctx, batch, err, '');
+    return;
+  }
   if (!request) return;
   await runRequest(ctx, batch, request);
 }
