@@ -38,7 +38,13 @@ describe('language server: diagnostics and quick fixes in the editor', () => {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    // Undo the quick fix in the editor, close it, then remove the copy.
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === model.fsPath);
+    if (doc) {
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
     fs.rmSync(folder.fsPath, { recursive: true, force: true });
   });
 
