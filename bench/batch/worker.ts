@@ -95,6 +95,7 @@ async function run(): Promise<Record<string, unknown>> {
       output: need('output'),
       format: 'parquet',
       rowsPerBatch: Number(need('rows-per-batch')),
+      ...(arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {}),
     });
     const stats = (await model.container.stats({ stream: false })) as { memory_stats?: { max_usage?: number; usage?: number } };
     const seconds = result.elapsedMs / 1000;

@@ -3,7 +3,7 @@
     python3 -m pyml batch MODEL_DIR --input rows.csv --output predictions.csv \
         [--keys id,day] [--rows-per-batch 10000] [--input-format csv|jsonl] [--output-format csv|jsonl]
 
-Until the CLI dispatcher lists `batch`, the same command is `python3 -m pyml.batch MODEL_DIR ...`.
+`python3 -m pyml.batch MODEL_DIR ...` runs the same command (cli.py dispatches `batch` here).
 
 Rows go through the same code path as online serving: each batch becomes a ModelInferRequest with
 raw contents (one tensor per column, `content_type: "pd"`), serialized, split by wire.py and

@@ -355,13 +355,12 @@ describe('batch prediction through the model image', function () {
   });
 });
 
-/** Runs `python3 -m pyml.batch ARGS` in the image (no network, the data folder at /data). */
+/** Runs `python3 -m pyml batch ARGS` in the image: its own entrypoint, no network, the data folder at /data. */
 async function runInImage(image: string, dataDir: string, args: string[]): Promise<{ exitCode: number; output: string }> {
   const engine = await testEngine();
   const container = await engine.docker.createContainer({
     Image: image,
-    Entrypoint: ['python3', '-m', 'pyml.batch'],
-    Cmd: args,
+    Cmd: ['batch', ...args],
     Labels: { [LABEL.folder]: dataDir },
     HostConfig: { Binds: [`${dataDir}:/data`], NetworkMode: 'none' },
   });
