@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm start [-- --desktop] [--port N]
+// npm start [-- --desktop] [--port N] [--no-build]
 // Sets up, builds and packages the extension, installs it into a code-server profile under .cache/start,
 // and opens it on an example model workspace (.cache/workspace). Runs until Ctrl+C.
 import { spawn } from 'node:child_process';
@@ -17,18 +17,20 @@ const workspaceDir = path.join(cacheDir, 'workspace');
 /** @param {string[]} argv */
 function parseArgs(argv) {
   let desktop = false;
+  let build = true;
   /** @type {number | undefined} */
   let port;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--desktop') desktop = true;
+    else if (arg === '--no-build') build = false;
     else if (arg === '--port') port = Number(argv[++i]);
     else if (arg === '-h' || arg === '--help') {
-      console.log('usage: npm start [-- --desktop] [-- --port N]');
+      console.log('usage: npm start [-- --desktop] [--port N] [--no-build (reuse .cache/pyml-vscode.vsix)]');
       process.exit(0);
     } else throw new SetupError(`unknown argument ${arg}`);
   }
-  return { desktop, port };
+  return { desktop, build, port };
 }
 
 /**
@@ -82,15 +84,17 @@ async function setupDocker() {
 }
 
 async function main() {
-  const { desktop, port } = parseArgs(process.argv.slice(2));
+  const { desktop, build, port } = parseArgs(process.argv.slice(2));
   const docker = await setupDocker();
   if (desktop) {
     await openDesktop(docker);
     return;
   }
   await setup(['code-server']);
-  heading('build and package');
-  await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
+  if (build || !fs.existsSync(vsixPath)) {
+    heading('build and package');
+    await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
+  }
   const profile = makeProfile(path.join(cacheDir, 'start'));
   info('installing the .vsix into .cache/start');
   await installVsix(profile, vsixPath);

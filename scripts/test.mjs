@@ -134,7 +134,7 @@ async function vscodeLayer(/** @type {Record<string, string>} */ env) {
     '--tests', path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index.js'),
     '--results', resultsFile,
     '--name', 'vscode',
-  ], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * MINUTE, env: { ...process.env, ...env } });
+  ], { cwd: repoRoot, output: 'inherit', timeoutMs: 20 * MINUTE, env: { ...process.env, ...env } });
   return countsFromStats(resultsFile, r.code, r.timedOut ? 'timed out' : '');
 }
 

@@ -83,8 +83,8 @@ async function waitForSocket(socket: string, child: ChildProcess, log: () => str
 function start(args: string[]): { child: ChildProcess; log: () => string } {
   let out = '';
   const child = spawn(PYTHON, args, { env: { ...process.env, PYTHONPATH: path.join(REPO, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { child, log: () => out };
 }
 

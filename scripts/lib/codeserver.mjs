@@ -213,7 +213,7 @@ export async function startCodeServer(profile, opts = {}) {
       { timeoutMs: 60_000, intervalMs: 200, what: `code-server at ${origin}/healthz` });
     // The VS Code server behind it loads on the first page request, which can take half a minute on a
     // busy machine: request the workbench page once here, so browsers and users get a quick answer.
-    await waitFor(() => { alive(); return answers(`${origin}/`, 150_000); },
+    await waitFor(() => { alive(); return answers(`${origin}/`, 150_000); }, // 200, or 302 to the folder
       { timeoutMs: 150_000, intervalMs: 500, what: `the workbench page at ${origin}/` });
   } catch (err) {
     await stop();
@@ -223,7 +223,7 @@ export async function startCodeServer(profile, opts = {}) {
 }
 
 /**
- * Whether a GET of `url` answers 200 within `timeoutMs`.
+ * Whether a GET of `url` answers (2xx or a redirect) within `timeoutMs`.
  * @param {string} url
  * @param {number} timeoutMs
  * @returns {Promise<boolean>}
@@ -232,7 +232,8 @@ function answers(url, timeoutMs) {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
       res.resume();
-      resolve(res.statusCode === 200);
+      const status = res.statusCode ?? 500;
+      resolve(status >= 200 && status < 400);
     });
     req.on('error', () => resolve(false));
     req.on('timeout', () => { req.destroy(); resolve(false); });

@@ -130,7 +130,7 @@ export async function waitFor(probe, opts) {
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${opts.what}`);
+    if (Date.now() > deadline) throw new SetupError(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${opts.what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }
 }

@@ -29,6 +29,8 @@ export class ColumnBuilder {
   private bytes: Uint8Array | undefined;
   private offsets: Int32Array | undefined;
   private bytesUsed = 0;
+  /** Set once a value came as bytes: the column is Binary, not Utf8. */
+  private binary = false;
 
   constructor(
     readonly name: string,
@@ -66,7 +68,10 @@ export class ColumnBuilder {
     return undefined;
   }
 
-  /** Appends a value that already has the column's kind (number, bigint for 64-bit ints, boolean, string, bytes, null). */
+  /**
+   * Appends a value that already has the column's kind (number, bigint for 64-bit ints, boolean,
+   * string, null). Bytes (Uint8Array) make a BYTES column Binary instead of Utf8.
+   */
   appendValue(value: CellValue | Uint8Array): void {
     this.grow(this.length + 1);
     const i = this.length++;
@@ -78,6 +83,7 @@ export class ColumnBuilder {
     }
     this.valid[i] = 1;
     if (this.offsets) {
+      if (value instanceof Uint8Array) this.binary = true;
       const b = typeof value === 'string' ? encoder.encode(value) : value instanceof Uint8Array ? value : encoder.encode(String(value));
       this.growBytes(this.bytesUsed + b.byteLength);
       this.bytes?.set(b, this.bytesUsed);
@@ -100,7 +106,10 @@ export class ColumnBuilder {
     const common = { length: n, nullCount: this.nulls, ...(nullBitmap ? { nullBitmap } : {}) };
     if (this.offsets && this.bytes) {
       const valueOffsets = this.offsets.slice(0, n + 1);
-      return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), ...common, valueOffsets, data: this.bytes.slice(0, this.bytesUsed) }));
+      const data = this.bytes.slice(0, this.bytesUsed);
+      return this.binary
+        ? arrow.makeVector(arrow.makeData({ type: new arrow.Binary(), ...common, valueOffsets, data }))
+        : arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), ...common, valueOffsets, data }));
     }
     const f = this.fixed;
     if (!f) throw new Error('no column storage');

@@ -5,6 +5,7 @@
 // send, read the answer; a model exception and its frame link; CSV and Parquet files; a
 // 1,000,000 x 8 answer scrolled end to end. Screenshots go to test-results/ui/.
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'mocha';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';

@@ -36,7 +36,11 @@ export async function startServer(modelFolder: string, timeoutMs = 30_000): Prom
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   const address = `unix://${socket}`;
   const client = new V2Client(address, { protoPath: PROTO, maxMessageBytes: 64 << 20 });
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import { ColumnBuilder, toHalf } from '../../../src/predict/columns';
 import { castVector, conformTable, gridToTable, InputError, resolveShape, tableToTensors, tensorsFromText } from '../../../src/predict/inputs';
-import type { AnyTable } from '../../../src/protocol/arrowCodec';
+import { v2DatatypeOf, type AnyTable } from '../../../src/protocol/arrowCodec';
 import { DATATYPES, type ModelSchema } from '../../../src/shared/panelMessages';
 import {
   concreteShape,
@@ -217,9 +217,10 @@ describe('panel values (shared by the webview and the extension)', () => {
     });
 
     it('reads tensor text with the declared shape and refuses missing elements', () => {
-      const [t] = tensorsFromText(TENSOR, [{ name: 'img', datatype: 'FP32', shape: [], text: '[[1, 2], [3, 4], [5, 6]]' }]);
-      assert.deepStrictEqual(t?.shape, [3, 2]);
-      assert.deepStrictEqual([...(t?.values ?? [])], [1, 2, 3, 4, 5, 6]);
+      const t = tensorsFromText(TENSOR, [{ name: 'img', datatype: 'FP32', shape: [], text: '[[1, 2], [3, 4], [5, 6]]' }])[0];
+      assert.ok(t);
+      assert.deepStrictEqual(t.shape, [3, 2]);
+      assert.deepStrictEqual([...t.values], [1, 2, 3, 4, 5, 6]);
       const [flat] = tensorsFromText(TENSOR, [{ name: 'img', datatype: 'FP32', shape: [-1, 2], text: '1 2 3 4' }]);
       assert.deepStrictEqual(flat?.shape, [2, 2]);
       assert.throws(() => tensorsFromText(TENSOR, [{ name: 'img', datatype: 'FP32', shape: [], text: '[[1, null]]' }]), /missing values; tensors cannot hold them/);
@@ -234,7 +235,7 @@ describe('panel values (shared by the webview and the extension)', () => {
         extra: arrow.vectorFromArray([0, 0], new arrow.Int32()),
       });
       const { table, warnings } = conformTable(DF, loaded);
-      assert.deepStrictEqual(table.schema.fields.map((f) => [f.name, String(f.type)]), [['x', 'Float64'], ['n', 'Int64'], ['s', 'Utf8']]);
+      assert.deepStrictEqual(table.schema.fields.map((f) => [f.name, v2DatatypeOf(f.type)]), [['x', 'FP64'], ['n', 'INT64'], ['s', 'BYTES']]);
       assert.deepStrictEqual([...(table.getChild('n') ?? [])], [3n, 4n]);
       assert.match(warnings.join(), /ignored 1 column .*extra/);
       const fractional = tableOf({ x: arrow.vectorFromArray([1.5]), n: arrow.vectorFromArray([1.5]), s: arrow.vectorFromArray(['a']) });
@@ -251,10 +252,11 @@ describe('panel values (shared by the webview and the extension)', () => {
 
     it('stacks a table into the one [rows, columns] tensor of a tensor model', () => {
       const loaded = tableOf({ a: arrow.vectorFromArray([1, 3]), b: arrow.vectorFromArray([2, 4]) });
-      const [t] = tableToTensors(TENSOR, loaded);
-      assert.deepStrictEqual(t?.shape, [2, 2]);
-      assert.deepStrictEqual([...(t?.values ?? [])], [1, 2, 3, 4]);
-      assert.strictEqual(t?.datatype, 'FP32');
+      const t = tableToTensors(TENSOR, loaded)[0];
+      assert.ok(t);
+      assert.deepStrictEqual(t.shape, [2, 2]);
+      assert.deepStrictEqual([...t.values], [1, 2, 3, 4]);
+      assert.strictEqual(t.datatype, 'FP32');
     });
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // node test/vscode/runner/run.mjs --tests out/test/vscode/suite/index.js --results FILE [--name vscode]
-//   [--workspace DIR] [--timeout SECONDS]
+//   [--workspace DIR] [--timeout SECONDS (default 900)]
 // Runs one extension test suite in code-server + Chromium and exits with its result.
 import path from 'node:path';
 import { reportFatal } from '../../../scripts/lib/log.mjs';
@@ -28,7 +28,7 @@ try {
     extensionTestsPath: abs(args.tests || 'out/test/vscode/suite/index.js'),
     resultsFile: abs(args.results || path.join(resultsDir, name, 'results.json')),
     workspace: abs(args.workspace || defaultWorkspace),
-    timeoutMs: Number(args.timeout || 300) * 1000,
+    timeoutMs: Number(args.timeout || 900) * 1000,
   });
   const r = /** @type {{ passes?: number, failures?: number, failed?: { title: string, message: string }[] } | undefined} */ (run.results);
   if (r) {

@@ -1,0 +1,214 @@
+// UI test: the test-prediction panel in code-server (packaged .vsix) driven in Debian's Chromium.
+// A model runs (a container started with PyML: Run Model when Docker and the test base image are
+// there, else the same runtime started on this machine); the panel opens from the palette; a cell is
+// edited, sent, and the answer read in the table; a CSV and a Parquet file are loaded through the
+// file dialog and sent; a model exception shows its traceback and a click on the model.py frame
+// lands on that line of model.py. Screenshots go to test-results/ui/.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'mocha';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../../scripts/lib/browser.mjs';
+import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
+import { baseImageTag, cacheDir, hostPython, repoRoot, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
+import { freshWorkspace } from '../vscode/runner/suite.mjs';
+
+const shots = path.join(resultsDir, 'ui');
+const WIDGET = '.quick-input-widget';
+const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
+const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
+
+/** @param {import('playwright-core').Page} page @param {string} title */
+async function runFromPalette(page, title) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator(`${WIDGET} input`);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator(ROW, { hasText: title }).first();
+    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
+  }
+}
+
+/** Whether Docker answers and has the test base image. */
+function dockerReady() {
+  const r = spawnSync('docker', ['image', 'inspect', baseImageTag], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0;
+}
+
+/** The panel's webview content. @param {import('playwright-core').Page} page */
+function webview(page) {
+  return page.frameLocator('iframe.webview.ready[src*="extensionId=pyml.pyml-vscode"]').frameLocator('iframe#active-frame');
+}
+
+/** Rendered rows of a virtual table. @param {import('playwright-core').FrameLocator} view @param {string} id */
+async function rows(view, id) {
+  return view.locator(`[data-testid="${id}"] .vt-row:not([hidden])`).evaluateAll((els) => els.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+}
+
+/** Waits until a table shows `n` rows, every one filled in. @param {import('playwright-core').FrameLocator} view */
+async function waitForRows(view, id, n) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await rows(view, id);
+    if (r.length === n && r.every((row) => !row.includes('…'))) return r;
+    if (Date.now() > deadline) throw new Error(`table ${id} did not show ${n} rows; it shows ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Answers code-server's simple file dialog with an absolute path. @param {import('playwright-core').Page} page @param {string} file */
+async function chooseFile(page, file) {
+  const input = page.locator(`${WIDGET} input`);
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  await input.fill(file);
+  await page.keyboard.press('Enter');
+}
+
+describe('test prediction panel (packaged extension in code-server)', function () {
+  this.timeout(10 * 60_000);
+  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
+  let server;
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let browser;
+  /** @type {import('playwright-core').Page} */
+  let page;
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let hostServer;
+  let workspace = '';
+  let address = '';
+  let viaContainer = false;
+
+  before(async function () {
+    this.timeout(8 * 60_000);
+    const vsix = process.env.PYML_VSIX || vsixPath;
+    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
+    const profile = makeProfile(path.join(cacheDir, 'ui-panel'), { fresh: true });
+    await installVsix(profile, vsix);
+    workspace = freshWorkspace(FIXTURE, path.join(profile.dir, 'workspace'));
+    fs.writeFileSync(path.join(workspace, 'inputs.csv'), 'x,n,label,flag\n0.5,1,csv-a,true\n1.5,2,csv-b,false\n2.5,3,csv-c,true\n');
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    fs.writeFileSync(path.join(workspace, 'inputs.parquet'), Buffer.from(parquetWriteBuffer({ columnData: [
+      { name: 'x', data: new Float64Array([10, 20]), type: 'DOUBLE' },
+      { name: 'n', data: [5n, null], type: 'INT64' },
+      { name: 'label', data: ['pq-a', 'pq-b'], type: 'STRING' },
+      { name: 'flag', data: [false, true], type: 'BOOLEAN' },
+    ] })));
+
+    viaContainer = process.env.PYML_UI_PANEL_HOST_SERVER !== '1' && dockerReady();
+    if (!viaContainer) {
+      // No Docker here: the same runtime on this machine, over the same kind of socket.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-ui-panel-'));
+      const socket = path.join(dir, 'm.sock');
+      hostServer = spawn(hostPython, ['-m', 'pyml', 'serve', workspace, '--socket', socket], {
+        env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' }, stdio: 'ignore',
+      });
+      for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(fs.existsSync(socket), 'the runtime did not create its socket');
+      address = `unix://${socket}`;
+      console.log(`      (no Docker with ${baseImageTag}: the model runs on the host at ${address})`);
+    }
+    server = await startCodeServer(profile);
+    browser = await launchChromium(path.join(profile.dir, 'chromium'));
+    page = browser.pages()[0] ?? await browser.newPage();
+    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+    fs.mkdirSync(shots, { recursive: true });
+  });
+
+  after(async function () {
+    this.timeout(2 * 60_000);
+    if (viaContainer && page) {
+      await runFromPalette(page, 'PyML: Stop Model').catch(() => undefined);
+    }
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    hostServer?.kill('SIGTERM');
+    if (viaContainer) spawnSync('sh', ['-c', 'docker rm -f $(docker ps -aq --filter label=dev.pyml.name=panel-df) 2>/dev/null'], { timeout: 60_000 });
+  });
+
+  it('runs the model, opens the panel from the palette, edits a cell, sends and reads the answer', async function () {
+    if (viaContainer) {
+      await runFromPalette(page, 'PyML: Run Model');
+      // One model folder: it may be picked for us, or offered alone.
+      const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+      if (picked) await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts', { hasText: 'panel-df is ready' }).waitFor({ timeout: 6 * 60_000 });
+    }
+    await runFromPalette(page, 'PyML: Open Test Prediction Panel');
+    const view = webview(page);
+    await view.locator('[data-testid="send"]').waitFor({ timeout: 60_000 });
+    if (viaContainer) {
+      // The running container is listed: pick it.
+      const select = view.locator('[data-testid="target-select"]');
+      await view.locator('[data-testid="target-select"] vscode-option', { hasText: 'panel-df' }).first().waitFor({ state: 'attached', timeout: 30_000 });
+      await select.click();
+      await view.locator('[data-testid="target-select"]').locator('li, .option', { hasText: 'panel-df' }).first().click().catch(async () => {
+        // Fallback: choose it as the element's API does.
+        await select.evaluate((el) => {
+          const option = [...el.querySelectorAll('vscode-option')].find((o) => (o.textContent ?? '').includes('panel-df'));
+          /** @type {any} */ (el).value = option?.getAttribute('value') ?? '';
+          el.dispatchEvent(new el.ownerDocument.defaultView.Event('change'));
+        });
+      });
+    } else {
+      await view.locator('[data-testid="address"] input').fill(address);
+      await view.locator('[data-testid="connect"]').click();
+    }
+    await view.locator('[data-testid="connection"] strong', { hasText: 'panel-df' }).waitFor({ timeout: 60_000 });
+    const cell = (col, row) => view.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
+    await cell('x', 0).fill('1.25');
+    await cell('n', 0).fill('7');
+    await cell('label', 0).fill('hello');
+    await cell('flag', 0).fill('yes');
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-edit.png') });
+    await view.locator('[data-testid="send"]').click();
+    await view.locator('[data-testid="result-status"][data-state="ok"]').waitFor({ timeout: 60_000 });
+    assert.deepEqual(await waitForRows(view, 'result-table', 1), [['0', '2.5', '7', 'HELLO', 'true']]);
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-result.png') });
+  });
+
+  it('loads a CSV and a Parquet file through the file dialog and sends them', async function () {
+    const view = webview(page);
+    await view.locator('[data-testid="load-file"]').click();
+    await chooseFile(page, path.join(workspace, 'inputs.csv'));
+    await view.locator('.loaded', { hasText: 'Loaded inputs.csv' }).waitFor({ timeout: 30_000 });
+    await view.locator('[data-testid="send"]').click();
+    const csv = await waitForRows(view, 'result-table', 3);
+    assert.deepEqual(csv.map((r) => [r[1], r[3]]), [['1', 'CSV-A'], ['3', 'CSV-B'], ['5', 'CSV-C']]);
+
+    await view.locator('[data-testid="load-file"]').click();
+    await chooseFile(page, path.join(workspace, 'inputs.parquet'));
+    await view.locator('.loaded', { hasText: 'Loaded inputs.parquet' }).waitFor({ timeout: 30_000 });
+    await view.locator('[data-testid="send"]').click();
+    await view.locator('[data-testid="result-table"] .vt-footer', { hasText: '2 rows' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(await waitForRows(view, 'result-table', 2), [['0', '20', '5', 'PQ-A', 'false'], ['1', '40', 'null', 'PQ-B', 'true']]);
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-parquet.png') });
+  });
+
+  it('shows a model exception with its traceback; the model.py frame opens model.py at that line', async function () {
+    const view = webview(page);
+    await view.locator('[data-testid="clear-loaded"]').click();
+    const cell = (col) => view.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
+    await cell('label').fill('boom');
+    await view.locator('[data-testid="send"]').click();
+    await view.locator('[data-testid="frames"]').waitFor({ timeout: 60_000 });
+    assert.match(await view.locator('[data-testid="failure"]').innerText(), /ValueError: the label 'boom' is not allowed/);
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-traceback.png') });
+    const line = Number(await view.locator('a.frame-link[data-file="model.py"]').getAttribute('data-line'));
+    const source = fs.readFileSync(path.join(workspace, 'model.py'), 'utf8').split('\n');
+    assert.match(source[line - 1] ?? '', /check_labels\(df\["label"\]\)/, 'the frame points at the call in predict');
+    await view.locator('a.frame-link[data-file="model.py"]').click();
+    await page.locator('.tab.active', { hasText: 'model.py' }).waitFor({ timeout: 30_000 });
+    await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-frame.png') });
+  });
+});

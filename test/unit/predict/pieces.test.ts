@@ -1,0 +1,190 @@
+import * as assert from 'assert';
+import * as arrow from 'apache-arrow';
+import * as path from 'path';
+import { closeEnough, compareTables } from '../../../src/predict/compare';
+import { bytesText, rowWindow, tableInfo } from '../../../src/predict/format';
+import { mapFrames } from '../../../src/predict/frames';
+import { grpcurlCommand, quote } from '../../../src/predict/grpcurl';
+import { panelHtml } from '../../../src/predict/html';
+import { outputsTable } from '../../../src/predict/infer';
+import { parseSample, sampleJson, SampleError } from '../../../src/predict/samples';
+import { schemaFromMetadata, SchemaError } from '../../../src/predict/schema';
+import { addressTarget } from '../../../src/predict/targets';
+import { decodeTensor, encodeTable, encodeTensors, type AnyTable } from '../../../src/protocol/arrowCodec';
+import type { ModelMetadataResponse } from '../../../src/protocol/v2types';
+
+function tableOf(columns: Record<string, arrow.Vector>): AnyTable {
+  return new arrow.Table(columns) as AnyTable;
+}
+
+describe('panel pieces', () => {
+  describe('samples', () => {
+    it('round-trips a request and its answer: nulls, NaN, infinities, big integers, binary', () => {
+      const input = tableOf({
+        x: arrow.vectorFromArray([1.5, NaN, null, -Infinity], new arrow.Float64()),
+        n: arrow.vectorFromArray([2n ** 60n, null, -1n, 0n], new arrow.Int64()),
+        s: arrow.vectorFromArray(['a', null, 'é', ''], new arrow.Utf8()),
+      });
+      const outputs = [
+        decodeTensor({ name: 'b', datatype: 'BYTES', shape: [2] }, Buffer.from([1, 0, 0, 0, 0xff, 2, 0, 0, 0, 0x41, 0x42])),
+        decodeTensor({ name: 'k', datatype: 'UINT8', shape: [2, 1] }, Buffer.from([7, 9])),
+      ];
+      const json = sampleJson('m', { kind: 'table', table: input }, outputs, new Date(0));
+      const file = JSON.parse(json) as { request: { inputs: { data: unknown[] }[] }; response: { outputs: { data: unknown[] }[] }; saved: string };
+      assert.strictEqual(file.saved, '1970-01-01T00:00:00.000Z');
+      assert.deepStrictEqual(file.request.inputs.map((i) => i.data), [[1.5, 'NaN', null, '-Infinity'], ['1152921504606846976', null, -1, 0], ['a', null, 'é', '']]);
+      assert.deepStrictEqual(file.response.outputs[0]?.data, [{ b64: '/w==' }, 'AB']);
+      assert.match(json, /"data": \[1\.5, "NaN", null, "-Infinity"\]/, 'lists of values stay on one line');
+      const sample = parseSample('s.json', JSON.parse(json));
+      assert.ok(sample.input.kind === 'table');
+      const back = sample.input.table;
+      assert.deepStrictEqual(encodeTable(back).raw, encodeTable(input).raw, 'the request reads back to the same bytes');
+      assert.deepStrictEqual(compareTables(sample.expected, outputsTable(outputs)).map((c) => c.verdict), ['same', 'same']);
+    });
+
+    it('round-trips tensors with their shapes', () => {
+      const tensors = [{ name: 't', shape: [2, 2], datatype: 'FP32' as const, values: arrow.makeVector(new Float32Array([1, 2, 3, 4])) }];
+      const sample = parseSample('t.json', JSON.parse(sampleJson('m', { kind: 'tensors', tensors }, [])));
+      assert.ok(sample.input.kind === 'tensors');
+      assert.deepStrictEqual(encodeTensors(sample.input.tensors), encodeTensors(tensors));
+    });
+
+    it('names what is wrong with a sample file', () => {
+      const base = { pyml_sample: 1, model: 'm', kind: 'dataframe', request: { inputs: [] }, response: { outputs: [] } };
+      const bad: [unknown, RegExp][] = [
+        [[], /is not a JSON object/],
+        [{ ...base, pyml_sample: 2 }, /is not a PyML sample/],
+        [{ ...base, model: 1 }, /has no "model"/],
+        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'FLOAT', shape: [1], data: [1] }] } }, /request\.inputs\[0\] \('x'\) has datatype 'FLOAT'/],
+        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'FP64', shape: [2], data: [1] }] } }, /has 1 values; shape \[2\] needs 2/],
+        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'INT8', shape: [1], data: [300] }] } }, /value 0: 300 is out of range for INT8/],
+      ];
+      for (const [value, pattern] of bad) assert.throws(() => parseSample('f.json', value), (e: unknown) => e instanceof SampleError && pattern.test(e.message));
+    });
+  });
+
+  describe('compare', () => {
+    it('compares floats within a tolerance, NaN equal to NaN, and names the first differing row', () => {
+      const a = tableOf({ y: arrow.makeVector(new Float64Array([1, NaN, 3.0000001])), s: arrow.vectorFromArray(['a', 'b', 'c']) });
+      const b = tableOf({ y: arrow.makeVector(new Float64Array([1, NaN, 3])), s: arrow.vectorFromArray(['a', 'x', 'c']), extra: arrow.vectorFromArray([1, 2, 3]) });
+      assert.deepStrictEqual(compareTables(a, b, { rtol: 1e-6, atol: 0 }), [
+        { name: 'y', verdict: 'same', differing: 0, maxAbsDiff: Math.abs(3.0000001 - 3), firstRow: null },
+        { name: 's', verdict: 'differs', differing: 1, maxAbsDiff: null, firstRow: 1 },
+        { name: 'extra', verdict: 'only-b', differing: 0, maxAbsDiff: null, firstRow: null },
+      ]);
+      assert.strictEqual(compareTables(a, b)[0]?.verdict, 'differs', 'no tolerance by default');
+      assert.ok(closeEnough(Infinity, Infinity, { rtol: 0, atol: 0 }));
+      assert.ok(!closeEnough(NaN, 1, { rtol: 1, atol: 1 }));
+      const rows = compareTables(tableOf({ y: arrow.makeVector(new Float64Array(2)) }), tableOf({ y: arrow.makeVector(new Float64Array(3)) }));
+      assert.strictEqual(rows[0]?.verdict, 'rows');
+      const types = compareTables(tableOf({ y: arrow.makeVector(new Float64Array(1)) }), tableOf({ y: arrow.makeVector(new Float32Array(1)) }));
+      assert.strictEqual(types[0]?.verdict, 'type');
+    });
+  });
+
+  describe('display', () => {
+    it('describes columns and serves windows of rows as texts', () => {
+      const t = outputsTable([
+        decodeTensor({ name: 'p', datatype: 'FP64', shape: [3] }, Buffer.from(new Float64Array([0.1, NaN, -Infinity]).buffer)),
+        decodeTensor({ name: 'v', datatype: 'INT64', shape: [3, 2] }, Buffer.from(new BigInt64Array([1n, 2n, 3n, 4n, 5n, 2n ** 62n]).buffer)),
+      ]);
+      assert.deepStrictEqual(tableInfo('t1', t).columns, [
+        { name: 'p', datatype: 'FP64', shape: '[3]', nulls: 0 },
+        { name: 'v', datatype: 'INT64', shape: '[3, 2]', nulls: 0 },
+      ]);
+      assert.deepStrictEqual(rowWindow(t, 1, 5), [['NaN', '[3, 4]'], ['-inf', '[5, 4611686018427387904]']]);
+      assert.strictEqual(bytesText(new Uint8Array([0x41, 0x27, 0x5c, 0x00, 0xff])), "b'A\\'\\\\\\x00\\xff'");
+    });
+
+    it('lists tensors of different first dimensions one per row', () => {
+      const t = outputsTable([
+        decodeTensor({ name: 'a', datatype: 'FP32', shape: [2] }, Buffer.from(new Float32Array([1, 2]).buffer)),
+        decodeTensor({ name: 'b', datatype: 'FP32', shape: [3] }, Buffer.from(new Float32Array([3, 4, 5]).buffer)),
+      ]);
+      assert.deepStrictEqual(rowWindow(t, 0, 2), [['a', 'FP32', '[2]', '[1, 2]'], ['b', 'FP32', '[3]', '[3, 4, 5]']]);
+    });
+  });
+
+  describe('grpcurl', () => {
+    const proto = '/ext/runtime/pyml/proto/grpc_predict_v2.proto';
+
+    it('writes typed contents in protobuf JSON (int64 as text, bytes as base64)', () => {
+      const enc = encodeTable(tableOf({ n: arrow.vectorFromArray([1n, null], new arrow.Int64()), s: arrow.vectorFromArray(['hi', 'x']) }));
+      const cmd = grpcurlCommand('unix:///tmp/my model.sock', proto, 'm', enc);
+      const lines = cmd.split('\n');
+      assert.strictEqual(lines[0], 'grpcurl -plaintext -unix -max-msg-sz 536870912 \\');
+      assert.strictEqual(lines[1], '  -import-path /ext/runtime/pyml/proto -proto grpc_predict_v2.proto \\');
+      assert.strictEqual(lines[2], "  -d @ '/tmp/my model.sock' inference.GRPCInferenceService/ModelInfer <<'PYML_REQUEST'");
+      const body = JSON.parse(lines[3] ?? '') as Record<string, unknown>;
+      assert.deepStrictEqual(body, {
+        model_name: 'm',
+        inputs: [
+          { name: 'n', datatype: 'INT64', shape: ['2'], contents: { int64_contents: ['1', '0'] } },
+          { name: 'n:valid', datatype: 'BOOL', shape: ['2'], parameters: { validity_of: { string_param: 'n' } }, contents: { bool_contents: [true, false] } },
+          { name: 's', datatype: 'BYTES', shape: ['2'], contents: { bytes_contents: ['aGk=', 'eA=='] } },
+        ],
+        parameters: { content_type: { string_param: 'pd' } },
+      });
+      assert.strictEqual(lines[4], 'PYML_REQUEST');
+    });
+
+    it('falls back to raw contents for everything when a tensor is FP16', () => {
+      const enc = encodeTensors([{ name: 'h', shape: [1], values: arrow.vectorFromArray([1], new arrow.Float16()) }]);
+      const body = JSON.parse(grpcurlCommand('127.0.0.1:8001', proto, 'm', enc).split('\n')[3] ?? '') as { raw_input_contents: string[]; inputs: Record<string, unknown>[] };
+      assert.deepStrictEqual(body.raw_input_contents, ['ADw=']);
+      assert.strictEqual(body.inputs[0]?.['contents'], undefined);
+      assert.strictEqual(quote("it's"), "'it'\\''s'");
+    });
+  });
+
+  describe('traceback frames', () => {
+    const folder = path.resolve('/work/models/churn');
+    const exists = (f: string): boolean => [path.join(folder, 'model.py'), path.join(folder, 'lib', 'util.py'), '/usr/lib/python3/x.py'].includes(f);
+    const frame = (file: string, inModel: boolean) => ({ file, line: 3, function: 'f', code: 'c', inModel });
+
+    it('links frames in the model folder, the image model path, and existing absolute files only', () => {
+      const { frames, links } = mapFrames(
+        [frame('model.py', true), frame('/opt/pyml/model/lib/util.py', false), frame('/usr/lib/python3/x.py', false), frame('/usr/lib/python3/y.py', false), frame('../../etc/passwd', true), frame('<string>', false)],
+        folder,
+        exists,
+      );
+      assert.deepStrictEqual(frames.map((f) => f.linked), [true, true, true, false, false, false]);
+      assert.strictEqual(links.get('model.py'), path.join(folder, 'model.py'));
+      assert.strictEqual(links.get('/opt/pyml/model/lib/util.py'), path.join(folder, 'lib', 'util.py'));
+      assert.strictEqual(links.has('../../etc/passwd'), false, 'a relative path may not leave the model folder');
+    });
+
+    it('links nothing in the model without a known folder', () => {
+      assert.deepStrictEqual(mapFrames([frame('model.py', true)], undefined, exists).frames.map((f) => f.linked), [false]);
+    });
+  });
+
+  describe('schema, targets, page', () => {
+    const md = (params: Record<string, { string_param: string }>, inputs: ModelMetadataResponse['inputs']): ModelMetadataResponse => ({ name: 'm', versions: ['3'], platform: 'x', inputs, outputs: [], parameters: params });
+
+    it('reads a PyML DataFrame model and a foreign tensor model from ModelMetadata', () => {
+      const df = schemaFromMetadata(md({ content_type: { string_param: 'pd' } }, [{ name: 's', datatype: 'BYTES', shape: [-1], parameters: { content_type: { string_param: 'str' } } }, { name: 'b', datatype: 'BYTES', shape: [-1], parameters: { dtype: { string_param: 'bytes' } } }]));
+      assert.deepStrictEqual([df.kind, df.version, df.inputs.map((f) => f.text)], ['dataframe', '3', [true, false]]);
+      const t = schemaFromMetadata(md({}, [{ name: 'x', datatype: 'fp32', shape: [-1, 3], parameters: {} }]));
+      assert.deepStrictEqual([t.kind, t.inputs[0]?.datatype], ['tensor', 'FP32']);
+      assert.throws(() => schemaFromMetadata(md({}, [{ name: 'x', datatype: 'BF16', shape: [1], parameters: {} }])), (e: unknown) => e instanceof SchemaError && /declares 'x' as BF16/.test(e.message));
+    });
+
+    it('takes addresses in the usual spellings and refuses others', () => {
+      assert.strictEqual(addressTarget('/tmp/m.sock').address, 'unix:///tmp/m.sock');
+      assert.strictEqual(addressTarget('unix:/tmp/m.sock').address, 'unix:///tmp/m.sock');
+      assert.strictEqual(addressTarget('localhost:8001').address, 'localhost:8001');
+      assert.strictEqual(addressTarget('[::1]:8001').address, '[::1]:8001');
+      assert.throws(() => addressTarget('http://example'), /is not a server address/);
+      assert.throws(() => addressTarget('unix://'), /is not a server address/);
+    });
+
+    it("serves a page whose CSP is default-src 'none' with the nonce on every script and stylesheet", () => {
+      const html = panelHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', script: 'S.js', css: 'C.css' });
+      const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+      assert.match(csp, /^default-src 'none'; script-src 'nonce-abc123'; style-src https:\/\/x\.vscode-cdn\.net 'nonce-abc123'/);
+      assert.doesNotMatch(csp, /unsafe/);
+      assert.strictEqual((html.match(/<script /g) ?? []).length, (html.match(/<script nonce="abc123"/g) ?? []).length);
+    });
+  });
+});
