@@ -34,7 +34,10 @@ module.exports = [
     name: 'extension',
     entry: { extension: './src/extension.ts' },
     // The bundle's first line records when loading began, for the activation-time benchmark.
-    plugins: [new webpack.BannerPlugin({ banner: 'var __PYML_LOAD_START__ = performance.now();', raw: true, entryOnly: true })],
+    plugins: [
+      new webpack.BannerPlugin({ banner: 'var __PYML_LOAD_START__ = performance.now();', raw: true, entryOnly: true }),
+      new webpack.BannerPlugin({ banner: 'var __PYML_LOAD_END__ = performance.now();', raw: true, entryOnly: true, footer: true }),
+    ],
   },
   { ...nodeBase, name: 'server', entry: { server: './src/server/main.ts' } },
   {
