@@ -6,6 +6,7 @@ thin gRPC adapter on top.
 """
 
 import logging
+import struct
 import threading
 import time
 from pathlib import Path
@@ -27,8 +28,30 @@ EXTENSIONS = ["model_repository"]
 CONTENT_TYPE = "content_type"
 VALIDITY_PARAM = "validity_of"
 VALIDITY_SUFFIX = ":valid"
+# Response parameter: milliseconds the model's predict() took (double), for clients' timing splits.
+PREDICT_MS_PARAM = "pyml_predict_ms"
 
 _BOOL = dtypes.BY_NAME["bool"]
+
+
+def _predict_ms_field(ms: float) -> bytes:
+    """ModelInferResponse.parameters[PREDICT_MS_PARAM].double_param as wire bytes.
+
+    A map entry is a length-delimited field 4 holding key (1) and InferParameter (2), whose
+    double_param is field 4 (fixed64). Map entries may follow the other fields, so the entry is
+    appended to a cached response head without re-serializing it.
+    """
+    return _PREDICT_MS_PREFIX + struct.pack("<d", ms)
+
+
+def _map_entry_prefix(key: str) -> bytes:
+    name = key.encode()
+    param_len = 1 + 8
+    entry_len = 2 + len(name) + 2 + param_len
+    return bytes([0x22, entry_len, 0x0A, len(name)]) + name + bytes([0x12, param_len, 0x21])
+
+
+_PREDICT_MS_PREFIX = _map_entry_prefix(PREDICT_MS_PARAM)
 
 _MAX_CACHED_KEY = 64 * 1024  # bytes of request metadata worth caching a layout for
 
@@ -186,10 +209,16 @@ class DataPlane:
             if frame is None:
                 arrays, validity = _decode(layout, request, raw)
                 frame = plan.frame_layout.build(arrays, validity, _rows(m, arrays))
-            outputs = _frame_outputs(plan, self._predict(plan.model, frame))
+            started = time.perf_counter()
+            predicted = self._predict(plan.model, frame)
+            predict_ms = (time.perf_counter() - started) * 1000.0
+            outputs = _frame_outputs(plan, predicted)
         else:
             arrays, _ = _decode(layout, request, raw)
-            outputs = _tensor_outputs(m, self._predict(plan.model, arrays))
+            started = time.perf_counter()
+            predicted = self._predict(plan.model, arrays)
+            predict_ms = (time.perf_counter() - started) * 1000.0
+            outputs = _tensor_outputs(m, predicted)
         if wanted is not None:
             outputs = [o for o in outputs if o[0].name in wanted]
 
@@ -199,7 +228,7 @@ class DataPlane:
                 # Every output, one shape, no validity: the common DataFrame answer.
                 for spec, values, _, _ in outputs:
                     raw_out.append(codecs.encode_raw(spec.dtype, values))
-                return plan.frame_heads.get(outputs[0][2][0]) + request.id_field, raw_out
+                return plan.frame_heads.get(outputs[0][2][0]) + request.id_field + _predict_ms_field(predict_ms), raw_out
             described = []
             for spec, values, shape, valid in outputs:
                 described.append((spec.name, tuple(shape), False))
@@ -207,10 +236,11 @@ class DataPlane:
                 if valid is not None:
                     described.append((spec.name, tuple(shape), True))
                     raw_out.append(codecs.encode_raw(_BOOL, valid))
-            return plan.heads.get(tuple(described)) + request.id_field, raw_out
+            return plan.heads.get(tuple(described)) + request.id_field + _predict_ms_field(predict_ms), raw_out
 
         response = plan.new_response()
         response.MergeFromString(request.id_field)
+        response.parameters[PREDICT_MS_PARAM].double_param = predict_ms
         for spec, values, shape, valid in outputs:
             codecs.fill_typed(spec.dtype, values, _add_output(response, spec, shape, False).contents)
             if valid is not None:

@@ -18,6 +18,8 @@ ROWS = {
 
 def check_identity(result):
     assert result.response.parameters["content_type"].string_param == "pd"
+    predict_ms = result.response.parameters["pyml_predict_ms"]
+    assert predict_ms.WhichOneof("parameter_choice") == "double_param" and 0 <= predict_ms.double_param < 60_000
     assert [t.name for t in result.response.outputs] == list(ROWS)
     for name, (dt, values) in ROWS.items():
         tensor = result.tensors[name]

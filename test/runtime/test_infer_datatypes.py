@@ -65,6 +65,7 @@ def test_raw_request_gets_raw_response_for_every_datatype(tensor_server):
     assert result.raw
     assert result.response.id == "req-1"
     assert result.response.model_name == "alltypes" and result.response.model_version == "2.0.1"
+    assert result.response.parameters["pyml_predict_ms"].double_param >= 0
     for name, (dt, shape, _) in VALUES.items():
         tensor = result.tensors[name]
         assert tensor.datatype == dt and list(tensor.shape) == shape, name
@@ -93,6 +94,7 @@ def test_typed_request_gets_typed_response(tensor_server):
         assert_same(name, result[name])
     assert list(result.tensors["i8"].contents.int_contents) == [-128, 0, 127]
     assert list(result.tensors["u16"].contents.uint_contents) == [0, 2, 65535]
+    assert result.response.parameters["pyml_predict_ms"].WhichOneof("parameter_choice") == "double_param"
 
 
 def test_typed_request_with_fp16_output_is_answered_raw(tensor_server):
