@@ -52,7 +52,7 @@ export interface PanelHost {
 }
 
 interface HistoryRecord {
-  readonly entry: HistoryEntry;
+  entry: HistoryEntry;
   input: PreparedInput | undefined;
   outputs: readonly DecodedTensor[] | undefined;
   tableId: string | undefined;
@@ -363,7 +363,7 @@ export class PanelSession {
         r.outcome = undefined;
         if (r.tableId) this.tables.delete(r.tableId);
         r.tableId = undefined;
-        (r as { entry: HistoryEntry }).entry = { ...r.entry, kept: false };
+        r.entry = { ...r.entry, kept: false };
       }
     });
     for (const dropped of this.history.splice(HISTORY_LIMIT)) {

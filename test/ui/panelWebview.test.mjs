@@ -131,6 +131,8 @@ describe('panel webview in Chromium, against a real runtime server', function ()
   let dfServer;
   /** @type {any} */
   let wideServer;
+  /** @type {any} */
+  let tensorServer;
   let work = '';
 
   before(async function () {
@@ -142,14 +144,18 @@ describe('panel webview in Chromium, against a real runtime server', function ()
     assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'webview.js')), 'dist/webview.js is missing: npm run build');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-panel-ui-'));
     fs.cpSync(path.join(PANEL_FIXTURES, 'panel-df'), path.join(work, 'panel-df'), { recursive: true });
-    [dfServer, wideServer] = await Promise.all([startServer(path.join(work, 'panel-df')), startServer(path.join(PANEL_FIXTURES, 'panel-wide'))]);
+    [dfServer, wideServer, tensorServer] = await Promise.all([
+      startServer(path.join(work, 'panel-df')),
+      startServer(path.join(PANEL_FIXTURES, 'panel-wide')),
+      startServer(path.join(PANEL_FIXTURES, 'panel-tensor')),
+    ]);
     browser = await launchChromium(path.join(work, 'chromium'));
     fs.mkdirSync(shots, { recursive: true });
   });
 
   after(async () => {
     await browser?.close().catch(() => undefined);
-    await Promise.all([dfServer?.stop(), wideServer?.stop()]);
+    await Promise.all([dfServer?.stop(), wideServer?.stop(), tensorServer?.stop()]);
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -182,8 +188,47 @@ describe('panel webview in Chromium, against a real runtime server', function ()
         ['1', '-2', '0', 'B', 'false'],
       ]);
       assert.match(await page.locator('[data-testid="result-status"]').innerText(), /encode .* round trip .* decode .* sent 49 B/);
+      // A block pasted from a spreadsheet (with its header row) fills the grid and adds rows.
+      await cell('x', 0).evaluate((input) => {
+        const win = /** @type {any} */ (input.ownerDocument.defaultView);
+        const data = new win.DataTransfer();
+        data.setData('text/plain', 'label\tx\tn\tflag\np1\t1\t10\ttrue\np2\t2\t20\tfalse\np3\t3\t30\ttrue\n');
+        input.dispatchEvent(new win.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      });
+      assert.equal(await page.locator('[data-testid="grid"] tbody tr').count(), 3);
+      assert.equal(await cell('label', 2).inputValue(), 'p3');
+      assert.equal(await cell('n', 1).inputValue(), '20');
       await page.screenshot({ path: path.join(shots, 'panel-result.png'), fullPage: true });
       assert.deepEqual(p.violations, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('edits tensors with shape checks, fills a random sample from the schema, sends it', async () => {
+    const p = await openPanelPage(/** @type {any} */ (browser), path.join(PANEL_FIXTURES, 'panel-tensor'));
+    try {
+      const { page } = p;
+      await connect(page, tensorServer.address);
+      const text = page.locator('textarea[data-tensor="image"]');
+      await text.fill('[[1, 2, 3]]');
+      assert.match(await page.locator('.tensor-status').innerText(), /shape \[1, 3\] does not fit the declared \[-1, 2, 2\]/);
+      assert.equal(await page.locator('[data-testid="send"]').getAttribute('disabled'), '');
+      await page.locator('[data-testid="random-rows"] input').fill('4');
+      await page.locator('[data-testid="random"]').click();
+      assert.match(await page.locator('.tensor-status').innerText(), /shape \[4, 2, 2\] ✓/);
+      await page.locator('[data-testid="send"]').click();
+      await page.waitForFunction(() => /4 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''));
+      await page.waitForFunction(() => !document.querySelector('[data-testid="result-table"] .vt-window')?.textContent?.includes('…'));
+      const rows = await tableRows(page, 'result-table');
+      assert.equal(rows.length, 4);
+      // total is the sum of each image; doubled is the image times 2.
+      for (const r of rows) {
+        const doubled = JSON.parse(r[2] ?? '[]');
+        assert.equal(doubled.length, 4);
+        assert.ok(Math.abs(Number(r[1]) - doubled.reduce((a, b) => a + b, 0) / 2) < 1e-3, JSON.stringify(r));
+      }
+      await page.screenshot({ path: path.join(shots, 'panel-tensor.png'), fullPage: true });
     } finally {
       await p.close();
     }

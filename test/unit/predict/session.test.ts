@@ -131,6 +131,7 @@ describe('panel session against a real runtime server', function () {
     assert.deepStrictEqual(result.table.columns.map((c) => [c.name, c.datatype]), [['y', 'FP64'], ['n', 'INT64'], ['label', 'BYTES'], ['flag', 'BOOL']]);
     assert.strictEqual(result.table.rows, 3);
     assert.ok(result.timings.roundTripMs > 0 && result.timings.encodeMs >= 0 && result.timings.decodeMs >= 0);
+    assert.ok(typeof result.timings.serverMs === 'number' && result.timings.serverMs >= 0, 'the runtime reports its predict() time (pyml_predict_ms)');
     assert.strictEqual(result.sizes.requestBytes, 3 * 8 + 3 * 8 + (4 * 3 + 1 + 6) + 3);
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 10 });
     assert.deepStrictEqual(host.last('rows').rows, [
@@ -217,6 +218,35 @@ describe('panel session against a real runtime server', function () {
     const result = host.last('result');
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 5 });
     assert.deepStrictEqual(host.last('rows').rows, [['0.5', '1', 'FOO', 'true'], ['-2', '2', 'BAR', 'false']]);
+    // A small loaded table can be turned into grid cells to edit.
+    await session.receive({ type: 'editLoaded', inputId: loaded.inputId });
+    assert.deepStrictEqual(host.last('gridData').columns, [
+      { name: 'x', cells: ['0.25', '-1'] },
+      { name: 'n', cells: ['1', '2'] },
+      { name: 'label', cells: ['foo', 'bar'] },
+      { name: 'flag', cells: ['true', 'false'] },
+    ]);
+    session.dispose();
+  });
+
+  it('loads a .npy file for a tensor model, casts it to the declared dtype and sends it', async () => {
+    const values = new Float64Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }";
+    header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+    const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+    head.writeUInt16LE(header.length, 8);
+    const file = path.join(workFolder, 'images.npy');
+    fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer)]));
+    const host = new FakeHost(undefined);
+    const { session } = await connected(host, tensorServer?.address);
+    host.nextFile = file;
+    await session.receive({ type: 'loadFile' });
+    const loaded = host.last('loaded');
+    assert.deepStrictEqual(loaded.warnings, []);
+    await session.receive({ type: 'send', requestId: 'n1', input: { source: 'loaded', inputId: loaded.inputId } });
+    const result = host.last('result');
+    await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 2 });
+    assert.deepStrictEqual(host.last('rows').rows, [['10', '[2, 4, 6, 8]'], ['26', '[10, 12, 14, 16]']]);
     session.dispose();
   });
 
