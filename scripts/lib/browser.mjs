@@ -46,10 +46,14 @@ export async function launchChromium(userDataDir, opts = {}) {
   if (!executablePath) throw new SetupError('No Chromium found: run `npm run setup -- --only chromium`.');
   const { chromium } = await import('playwright-core');
   fs.rmSync(userDataDir, { recursive: true, force: true });
+  // Chromium keeps crash reports under XDG_CONFIG_HOME whatever the profile: keep them in the profile.
+  const xdg = `${userDataDir}-xdg`;
+  fs.rmSync(xdg, { recursive: true, force: true });
   return chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: opts.headless ?? true,
     args: [...CHROMIUM_ARGS],
+    env: { ...process.env, XDG_CONFIG_HOME: `${xdg}/config`, XDG_CACHE_HOME: `${xdg}/cache` },
     viewport: { width: 1400, height: 900 },
   });
 }
