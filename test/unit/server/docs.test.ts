@@ -4,21 +4,23 @@ import * as path from 'path';
 import { CODES } from '../../../src/server/core/codes';
 import { REPO } from './helpers';
 
-describe('docs/diagnostics.md', () => {
-  const text = fs.readFileSync(path.join(REPO, 'docs', 'diagnostics.md'), 'utf8');
-  const rows = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    if (/^PYML\d{3}$/.test(cells[1] ?? '')) rows.set(cells[1] ?? '', cells[2] ?? '');
-  }
-
-  it('has a row for every code, with its severity', () => {
-    for (const [code, { severity }] of Object.entries(CODES)) {
-      assert.strictEqual(rows.get(code), severity, `${code} in docs/diagnostics.md`);
+for (const doc of ['docs/diagnostics.md', 'README.md']) {
+  describe(`${doc}: the diagnostic codes`, () => {
+    const text = fs.readFileSync(path.join(REPO, doc), 'utf8');
+    const rows = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      if (/^PYML\d{3}$/.test(cells[1] ?? '')) rows.set(cells[1] ?? '', cells[2] ?? '');
     }
-  });
 
-  it('documents no code the server does not have', () => {
-    assert.deepStrictEqual([...rows.keys()].filter((c) => !(c in CODES)), []);
+    it('has a row for every code, with its severity', () => {
+      for (const [code, { severity }] of Object.entries(CODES)) {
+        assert.strictEqual(rows.get(code), severity, `${code} in ${doc}`);
+      }
+    });
+
+    it('documents no code the server does not have', () => {
+      assert.deepStrictEqual([...rows.keys()].filter((c) => !(c in CODES)), []);
+    });
   });
-});
+}
