@@ -4,6 +4,10 @@
 //     (activate() returns { activationMs }), over several fresh starts; ratio to the 50 ms budget.
 //  2. bench/runtime/bench_*.py (the Python runtime's benchmarks, `--json PATH`; other .py files there are
 //     their helpers), with Debian's python.
+//  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
+//     measures its own baseline in the same run): the language server, the container build and dev
+//     mode, the panel's round trip, and batch prediction.
+// `--only activation,runtime,server,container,panel,batch` runs a subset (default: all of them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,35 +112,75 @@ function flatten(value, prefix, out) {
   return out;
 }
 
+/** The TypeScript benchmarks: name -> compiled script under out/bench, and what each needs. */
+const TS_BENCHES = Object.freeze({
+  server: { script: 'server/serverBench.js', needs: [], timeoutMs: 5 * 60_000 },
+  container: { script: 'container/containerBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
+  panel: { script: 'panel/roundtrip.js', needs: [], timeoutMs: 10 * 60_000 },
+  batch: { script: 'batch/bench.js', needs: ['docker', 'image'], timeoutMs: 30 * 60_000 },
+});
+const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
+
+/** @returns {Set<string>} */
+function selected() {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return new Set(ALL);
+  const names = (process.argv[i + 1] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !ALL.includes(n));
+  if (unknown.length || !names.length) throw new Error(`--only takes a comma-separated list of ${ALL.join(', ')}; got "${process.argv[i + 1] ?? ''}"`);
+  return new Set(names);
+}
+
+/** @param {string} name @param {{ script: string, timeoutMs: number }} bench */
+async function tsBench(name, bench) {
+  heading(`${name} bench: out/bench/${bench.script}`);
+  const json = path.join(outDir, `${name}.json`);
+  fs.rmSync(json, { force: true });
+  const started = Date.now();
+  await mustRun(process.execPath, [path.join(repoRoot, 'out', 'bench', bench.script), '--json', json], {
+    cwd: repoRoot, output: 'inherit', timeoutMs: bench.timeoutMs,
+  });
+  info(`took ${formatDuration(Date.now() - started)}`);
+  return fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { error: 'no --json output' };
+}
+
 /** The lines worth a summary: ratios, targets and medians (everything else is in results.json). */
-const SUMMARY_KEYS = /ratio|target|p50/i;
+const SUMMARY_KEYS = /ratio|target|budget|p50|median|rowsPerSecond|peak/i;
 
 async function main() {
   const started = Date.now();
+  const only = selected();
   fs.mkdirSync(outDir, { recursive: true });
   const host = await machine();
   heading('machine');
   for (const [k, v] of Object.entries(host)) info(`${k}: ${v}`);
-  await setup(['python', 'chromium', 'code-server']);
+  const needs = new Set(['python']);
+  if (only.has('activation')) ['chromium', 'code-server'].forEach((n) => needs.add(n));
+  for (const [name, bench] of Object.entries(TS_BENCHES)) if (only.has(name)) bench.needs.forEach((n) => needs.add(n));
+  await setup([...needs]);
   if (process.argv.includes('--no-build')) {
     info('--no-build: using the existing dist/ and out/');
   } else {
     heading('build');
-    await mustRun('npm', ['run', 'build'], { cwd: repoRoot, output: 'inherit' });
+    if (only.has('activation')) await mustRun('npm', ['run', 'build'], { cwd: repoRoot, output: 'inherit' });
     await mustRun('npm', ['run', 'compile-tests'], { cwd: repoRoot, output: 'inherit' });
   }
-  const activation = ACTIVATION_RUNS > 0 ? await activationBench() : undefined;
-  const runtime = await runtimeBenches();
+  const activation = only.has('activation') && ACTIVATION_RUNS > 0 ? await activationBench() : undefined;
+  const runtime = only.has('runtime') ? await runtimeBenches() : {};
+  /** @type {Record<string, unknown>} */
+  const figures = {};
+  for (const [name, bench] of Object.entries(TS_BENCHES)) if (only.has(name)) figures[name] = await tsBench(name, bench);
   heading('results');
+  console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.os}, node ${host.node}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (activation) console.log(`activation: median ${activation.medianMs.toFixed(1)} ms over ${activation.samplesMs.length} runs `
     + `= ${activation.ratioToBudget.toFixed(2)}x the ${ACTIVATION_BUDGET_MS} ms budget `
     + `(${activation.ratioToBudget <= 1 ? 'within' : 'OVER'} budget; samples ${activation.samplesMs.map((s) => s.toFixed(1)).join(', ')})`);
-  for (const [script, figures] of Object.entries(runtime)) {
-    const lines = flatten(figures, '', []).filter((l) => SUMMARY_KEYS.test(l.split(':')[0] ?? ''));
-    console.log(`${script} (ratios, targets and medians; all figures in results.json):`);
+  for (const [name, result] of [...Object.entries(runtime), ...Object.entries(figures)]) {
+    const lines = flatten(result, '', []).filter((l) => SUMMARY_KEYS.test(l.split(':')[0] ?? ''));
+    console.log(`${name} (ratios, budgets and medians; all figures in results.json):`);
     for (const line of lines) console.log(`  ${line}`);
   }
-  const report = { machine: host, activation, runtime, tookMs: Date.now() - started };
+  const report = { machine: host, activation, runtime, ...figures, tookMs: Date.now() - started };
   fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nbench took ${formatDuration(Date.now() - started)}; full results in ${path.relative(repoRoot, path.join(outDir, 'results.json'))}`);
 }
