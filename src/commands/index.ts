@@ -1,28 +1,40 @@
-import { runBatchCommand } from './batch';
-import { buildCommand } from './build';
-import { exportDockerfileCommand } from './exportDockerfile';
-import { newModel } from './newModel';
-import { runCommand } from './run';
-import { restartCommand, retryDockerCommand, showModelLogsCommand, stopCommand } from './stop';
 import { openPanelCommand } from '../predict/register';
-import type { CommandSpec } from './table';
+import { lazyHandler, type CommandSpec } from './table';
 
-/** The command table: one row per contributed command. */
+/**
+ * The command table: one row per contributed command. A handler's module loads on the command's
+ * first use (its own chunk), so activation only registers the ids.
+ */
 export const COMMANDS: readonly CommandSpec[] = [
-  { id: 'pyml.newModel', title: 'New Model', requires: [], run: newModel },
-  { id: 'pyml.buildImage', title: 'Build Image', requires: ['trust'], run: buildCommand },
-  { id: 'pyml.runModel', title: 'Run Model', requires: ['trust'], run: runCommand('run') },
+  { id: 'pyml.newModel', title: 'New Model', requires: [], run: lazyHandler(() => import('./newModel'), (m) => m.newModel) },
+  { id: 'pyml.buildImage', title: 'Build Image', requires: ['trust'], run: lazyHandler(() => import('./build'), (m) => m.buildCommand) },
+  { id: 'pyml.runModel', title: 'Run Model', requires: ['trust'], run: lazyHandler(() => import('./run'), (m) => m.runCommand('run')) },
   {
     id: 'pyml.runModelDev',
     title: 'Run Model in Dev Mode',
     requires: ['trust'],
-    run: runCommand('dev'),
+    run: lazyHandler(() => import('./run'), (m) => m.runCommand('dev')),
   },
-  { id: 'pyml.stopModel', title: 'Stop Model', requires: ['trust'], run: stopCommand },
-  { id: 'pyml.restartModel', title: 'Restart Model', requires: ['trust'], run: restartCommand },
-  { id: 'pyml.showModelLogs', title: 'Show Model Container Logs', requires: [], run: showModelLogsCommand },
-  { id: 'pyml.exportDockerfile', title: 'Export Dockerfile', requires: [], run: exportDockerfileCommand },
-  { id: 'pyml.retryDocker', title: 'Retry Docker Connection', requires: [], run: retryDockerCommand },
+  { id: 'pyml.stopModel', title: 'Stop Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.stopCommand) },
+  { id: 'pyml.restartModel', title: 'Restart Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.restartCommand) },
+  {
+    id: 'pyml.showModelLogs',
+    title: 'Show Model Container Logs',
+    requires: [],
+    run: lazyHandler(() => import('./stop'), (m) => m.showModelLogsCommand),
+  },
+  {
+    id: 'pyml.exportDockerfile',
+    title: 'Export Dockerfile',
+    requires: [],
+    run: lazyHandler(() => import('./exportDockerfile'), (m) => m.exportDockerfileCommand),
+  },
+  {
+    id: 'pyml.retryDocker',
+    title: 'Retry Docker Connection',
+    requires: [],
+    run: lazyHandler(() => import('./stop'), (m) => m.retryDockerCommand),
+  },
   {
     id: 'pyml.showLogs',
     title: 'Show Logs',
@@ -42,6 +54,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     id: 'pyml.runBatch',
     title: 'Run Batch Prediction',
     requires: ['trust'],
-    run: runBatchCommand,
+    run: lazyHandler(() => import('./batch'), (m) => m.runBatchCommand),
   },
 ];

@@ -5,7 +5,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { MANIFEST_FILE } from '../model/manifest';
+import { MANIFEST_FILE } from '../model/manifestFile';
 
 /** Anything that names a model folder: tree items carry `folder` or `manifest`. */
 interface FolderLike {

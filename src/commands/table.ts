@@ -4,13 +4,28 @@ import type { Ctx } from '../context';
 /** What a command needs before its handler may run. */
 export type Requirement = 'trust';
 
+/** What runs when a command is invoked. */
+export type CommandHandler = (ctx: Ctx, ...args: unknown[]) => Promise<void>;
+
 export interface CommandSpec {
   /** The command id, as declared in package.json `contributes.commands`. */
   readonly id: string;
   /** The title the user sees, used in messages. */
   readonly title: string;
   readonly requires: readonly Requirement[];
-  readonly run: (ctx: Ctx, ...args: unknown[]) => Promise<void>;
+  readonly run: CommandHandler;
+}
+
+/**
+ * A handler whose module loads on the command's first use (a dynamic `import()`, so a chunk of its
+ * own): registering the command costs nothing at activation. The module system keeps the loaded
+ * module, and a failed load is tried again on the next invocation.
+ */
+export function lazyHandler<M>(load: () => Promise<M>, pick: (module: M) => CommandHandler): CommandHandler {
+  return async (ctx, ...args) => {
+    const handler = pick(await load());
+    await handler(ctx, ...args);
+  };
 }
 
 /**

@@ -4,8 +4,9 @@ import * as path from 'path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import schema from '../../schemas/pyml.schema.json';
 import { toV2Datatype, type V2Datatype } from './dtypes';
+import { MANIFEST_FILE } from './manifestFile';
 
-export const MANIFEST_FILE = 'pyml.yaml';
+export { MANIFEST_FILE };
 
 export type ModelKind = 'dataframe' | 'tensor';
 
