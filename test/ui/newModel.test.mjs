@@ -5,38 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../../scripts/lib/browser.mjs';
-import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
-import { cacheDir, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
-import { defaultWorkspace, freshWorkspace } from '../vscode/runner/suite.mjs';
-
-const screenshotDir = path.join(resultsDir, 'ui');
-const WIDGET = '.quick-input-widget';
-const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
-
-/**
- * Runs a palette command by its title; re-opens the palette until the row shows (extensions register
- * their commands a few seconds after the workbench appears).
- * @param {import('playwright-core').Page} page
- * @param {string} title
- */
-async function runFromPalette(page, title) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator(`${WIDGET} input`);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator(ROW, { hasText: title }).first();
-    const shown = await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
-    if (shown) {
-      await page.keyboard.press('Enter');
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
-  }
-}
+import { defaultWorkspace } from '../vscode/runner/suite.mjs';
+import { closeWorkbench, openWorkbench, ROW, runFromPalette, shots as screenshotDir, WIDGET } from './lib/workbench.mjs';
 
 /**
  * Waits for the wizard's step `n` of 4, read from the quick input's title bar.
@@ -69,33 +39,20 @@ async function pickRow(page, text) {
 
 describe('New Model through the command palette (packaged extension in code-server)', function () {
   this.timeout(5 * 60_000);
-  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').BrowserContext | undefined} */
-  let browser;
+  /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
+  let wb;
   /** @type {import('playwright-core').Page} */
   let page;
   /** @type {string} */
   let workspace;
 
   before(async function () {
-    const vsix = process.env.PYML_VSIX || vsixPath;
-    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-    const profile = makeProfile(path.join(cacheDir, 'ui-new-model'), { fresh: true });
-    await installVsix(profile, vsix);
-    workspace = freshWorkspace(defaultWorkspace, path.join(profile.dir, 'workspace'));
-    server = await startCodeServer(profile);
-    browser = await launchChromium(path.join(profile.dir, 'chromium'));
-    page = browser.pages()[0] ?? await browser.newPage();
-    await page.setViewportSize({ width: 1400, height: 900 });
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
-    fs.mkdirSync(screenshotDir, { recursive: true });
+    wb = await openWorkbench('ui-new-model', defaultWorkspace);
+    ({ page, workspace } = wb);
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(wb);
   });
 
   it('kind, template (with Back), name, folder: writes the model and shows model.py', async function () {

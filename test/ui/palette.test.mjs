@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../../scripts/lib/browser.mjs';
-import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
-import { cacheDir, repoRoot, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
-import { defaultWorkspace, freshWorkspace } from '../vscode/runner/suite.mjs';
+import { repoRoot } from '../../scripts/lib/paths.mjs';
+import { defaultWorkspace } from '../vscode/runner/suite.mjs';
+import { closeWorkbench, openWorkbench, ROW, shots as screenshotDir } from './lib/workbench.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 /** Commands hidden from the palette by `menus.commandPalette` with `when: false`. */
@@ -19,8 +18,6 @@ const expectedTitles = (manifest.contributes?.commands ?? [])
   .filter((/** @type {{ command: string }} */ c) => !hidden.has(c.command))
   .map((/** @type {{ category?: string, title: string }} */ c) => (c.category ? `${c.category}: ${c.title}` : c.title));
 
-const screenshotDir = path.join(resultsDir, 'ui');
-const ROW = '.quick-input-widget .quick-input-list .monaco-list-row';
 
 /**
  * Opens the palette with `>text` typed and returns the labels of the rows shown.
@@ -60,29 +57,18 @@ async function waitForRows(page, text, done, timeoutMs) {
 
 describe('command palette (packaged extension in code-server)', function () {
   this.timeout(6 * 60_000);
-  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').BrowserContext | undefined} */
-  let browser;
+  /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
+  let wb;
   /** @type {import('playwright-core').Page} */
   let page;
 
   before(async function () {
-    const vsix = process.env.PYML_VSIX || vsixPath;
-    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-    const profile = makeProfile(path.join(cacheDir, 'ui-test'), { fresh: true });
-    await installVsix(profile, vsix);
-    const workspace = freshWorkspace(defaultWorkspace, path.join(profile.dir, 'workspace'));
-    server = await startCodeServer(profile);
-    browser = await launchChromium(path.join(profile.dir, 'chromium'));
-    page = browser.pages()[0] ?? await browser.newPage();
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+    wb = await openWorkbench('ui-test', defaultWorkspace);
+    page = wb.page;
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(wb);
   });
 
   it('lists every command title from package.json under ">PyML"', async function () {

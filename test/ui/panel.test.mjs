@@ -5,44 +5,15 @@
 // file dialog and sent; a model exception shows its traceback and a click on the model.py frame
 // lands on that line of model.py. Screenshots go to test-results/ui/.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launchChromium } from '../../scripts/lib/browser.mjs';
-import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
-import { baseImageTag, cacheDir, hostPython, repoRoot, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
-import { freshWorkspace } from '../vscode/runner/suite.mjs';
+import { baseImageTag, hostPython, repoRoot } from '../../scripts/lib/paths.mjs';
+import { closeWorkbench, dockerReady, openWorkbench, removeModelContainers, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
-const shots = path.join(resultsDir, 'ui');
-const WIDGET = '.quick-input-widget';
-const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
-
-/** @param {import('playwright-core').Page} page @param {string} title */
-async function runFromPalette(page, title) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator(`${WIDGET} input`);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator(ROW, { hasText: title }).first();
-    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
-      await page.keyboard.press('Enter');
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
-  }
-}
-
-/** Whether Docker answers and has the test base image. */
-function dockerReady() {
-  const r = spawnSync('docker', ['image', 'inspect', baseImageTag], { encoding: 'utf8', timeout: 20_000 });
-  return r.status === 0;
-}
 
 /** The panel's webview content. @param {import('playwright-core').Page} page */
 function webview(page) {
@@ -67,18 +38,29 @@ async function waitForRows(view, id, n) {
 
 /** Answers code-server's simple file dialog with an absolute path. @param {import('playwright-core').Page} page @param {string} file */
 async function chooseFile(page, file) {
-  const input = page.locator(`${WIDGET} input`);
+  const selector = `${WIDGET} input`;
+  const input = page.locator(selector);
   await input.waitFor({ state: 'visible', timeout: 20_000 });
-  await input.fill(file);
+  // The dialog fills in the current folder once it has read it, which can overwrite a path typed
+  // before: wait for that, then type the path until the input holds it.
+  await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? '').startsWith('/'), selector, { timeout: 20_000 });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await input.fill(file);
+    const held = await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.value === want, [selector, file], { timeout: 2_000 })
+      .then(() => true, () => false);
+    if (held) break;
+    if (Date.now() > deadline) throw new Error(`the file dialog never kept the path ${file}`);
+  }
+  await page.screenshot({ path: path.join(shots, 'panel-vscode-dialog.png') });
   await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 20_000 });
 }
 
 describe('test prediction panel (packaged extension in code-server)', function () {
   this.timeout(10 * 60_000);
-  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').BrowserContext | undefined} */
-  let browser;
+  /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
+  let wb;
   /** @type {import('playwright-core').Page} */
   let page;
   /** @type {import('node:child_process').ChildProcess | undefined} */
@@ -89,39 +71,32 @@ describe('test prediction panel (packaged extension in code-server)', function (
 
   before(async function () {
     this.timeout(8 * 60_000);
-    const vsix = process.env.PYML_VSIX || vsixPath;
-    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-    const profile = makeProfile(path.join(cacheDir, 'ui-panel'), { fresh: true });
-    await installVsix(profile, vsix);
-    workspace = freshWorkspace(FIXTURE, path.join(profile.dir, 'workspace'));
-    fs.writeFileSync(path.join(workspace, 'inputs.csv'), 'x,n,label,flag\n0.5,1,csv-a,true\n1.5,2,csv-b,false\n2.5,3,csv-c,true\n');
-    const { parquetWriteBuffer } = await import('hyparquet-writer');
-    fs.writeFileSync(path.join(workspace, 'inputs.parquet'), Buffer.from(parquetWriteBuffer({ columnData: [
-      { name: 'x', data: new Float64Array([10, 20]), type: 'DOUBLE' },
-      { name: 'n', data: [5n, null], type: 'INT64' },
-      { name: 'label', data: ['pq-a', 'pq-b'], type: 'STRING' },
-      { name: 'flag', data: [false, true], type: 'BOOLEAN' },
-    ] })));
+    wb = await openWorkbench('ui-panel', FIXTURE, async (ws) => {
+      workspace = ws;
+      fs.writeFileSync(path.join(workspace, 'inputs.csv'), 'x,n,label,flag\n0.5,1,csv-a,true\n1.5,2,csv-b,false\n2.5,3,csv-c,true\n');
+      const { parquetWriteBuffer } = await import('hyparquet-writer');
+      fs.writeFileSync(path.join(workspace, 'inputs.parquet'), Buffer.from(parquetWriteBuffer({ columnData: [
+        { name: 'x', data: new Float64Array([10, 20]), type: 'DOUBLE' },
+        { name: 'n', data: [5n, null], type: 'INT64' },
+        { name: 'label', data: ['pq-a', 'pq-b'], type: 'STRING' },
+        { name: 'flag', data: [false, true], type: 'BOOLEAN' },
+      ] })));
 
-    viaContainer = process.env.PYML_UI_PANEL_HOST_SERVER !== '1' && dockerReady();
-    if (!viaContainer) {
-      // No Docker here: the same runtime on this machine, over the same kind of socket.
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-ui-panel-'));
-      const socket = path.join(dir, 'm.sock');
-      hostServer = spawn(hostPython, ['-m', 'pyml', 'serve', workspace, '--socket', socket], {
-        env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' }, stdio: 'ignore',
-      });
-      for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(fs.existsSync(socket), 'the runtime did not create its socket');
-      address = `unix://${socket}`;
-      console.log(`      (no Docker with ${baseImageTag}: the model runs on the host at ${address})`);
-    }
-    server = await startCodeServer(profile);
-    browser = await launchChromium(path.join(profile.dir, 'chromium'));
-    page = browser.pages()[0] ?? await browser.newPage();
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
-    fs.mkdirSync(shots, { recursive: true });
+      viaContainer = process.env.PYML_UI_PANEL_HOST_SERVER !== '1' && dockerReady();
+      if (!viaContainer) {
+        // No Docker here: the same runtime on this machine, over the same kind of socket.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-ui-panel-'));
+        const socket = path.join(dir, 'm.sock');
+        hostServer = spawn(hostPython, ['-m', 'pyml', 'serve', workspace, '--socket', socket], {
+          env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' }, stdio: 'ignore',
+        });
+        for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.ok(fs.existsSync(socket), 'the runtime did not create its socket');
+        address = `unix://${socket}`;
+        console.log(`      (no Docker with ${baseImageTag}: the model runs on the host at ${address})`);
+      }
+    });
+    page = wb.page;
   });
 
   after(async function () {
@@ -129,10 +104,9 @@ describe('test prediction panel (packaged extension in code-server)', function (
     if (viaContainer && page) {
       await runFromPalette(page, 'PyML: Stop Model').catch(() => undefined);
     }
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(wb);
     hostServer?.kill('SIGTERM');
-    if (viaContainer) spawnSync('sh', ['-c', 'docker rm -f $(docker ps -aq --filter label=dev.pyml.name=panel-df) 2>/dev/null'], { timeout: 60_000 });
+    if (viaContainer) removeModelContainers('panel-df');
   });
 
   it('runs the model, opens the panel from the palette, edits a cell, sends and reads the answer', async function () {
@@ -196,7 +170,9 @@ describe('test prediction panel (packaged extension in code-server)', function (
 
   it('shows a model exception with its traceback; the model.py frame opens model.py at that line', async function () {
     const view = webview(page);
-    await view.locator('[data-testid="clear-loaded"]').click();
+    // Back to the grid when an earlier test left a loaded file as the input.
+    const clear = view.locator('[data-testid="clear-loaded"]');
+    if (await clear.count()) await clear.click();
     const cell = (col) => view.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
     await cell('label').fill('boom');
     await view.locator('[data-testid="send"]').click();

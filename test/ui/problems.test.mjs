@@ -6,14 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../../scripts/lib/browser.mjs';
-import { installVsix, makeProfile, startCodeServer } from '../../scripts/lib/codeserver.mjs';
-import { cacheDir, repoRoot, resultsDir, vsixPath } from '../../scripts/lib/paths.mjs';
-import { defaultWorkspace, freshWorkspace } from '../vscode/runner/suite.mjs';
-
-const screenshotDir = path.join(resultsDir, 'ui');
-const WIDGET = '.quick-input-widget';
-const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
+import { repoRoot } from '../../scripts/lib/paths.mjs';
+import { defaultWorkspace } from '../vscode/runner/suite.mjs';
+import { closeWorkbench, openWorkbench, ROW, shots as screenshotDir, WIDGET } from './lib/workbench.mjs';
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'broken-model');
 
 /**
@@ -41,31 +36,20 @@ async function quickOpen(page, relative) {
 
 describe('Problems panel: PyML diagnostics of a broken model (packaged extension in code-server)', function () {
   this.timeout(5 * 60_000);
-  /** @type {import('../../scripts/lib/codeserver.mjs').CodeServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').BrowserContext | undefined} */
-  let browser;
+  /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
+  let wb;
   /** @type {import('playwright-core').Page} */
   let page;
 
   before(async function () {
-    const vsix = process.env.PYML_VSIX || vsixPath;
-    assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-    const profile = makeProfile(path.join(cacheDir, 'ui-problems'), { fresh: true });
-    await installVsix(profile, vsix);
-    const workspace = freshWorkspace(defaultWorkspace, path.join(profile.dir, 'workspace'));
-    fs.cpSync(fixture, path.join(workspace, 'broken-model'), { recursive: true });
-    server = await startCodeServer(profile);
-    browser = await launchChromium(path.join(profile.dir, 'chromium'));
-    page = browser.pages()[0] ?? await browser.newPage();
-    await page.setViewportSize({ width: 1400, height: 900 });
-    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+    wb = await openWorkbench('ui-problems', defaultWorkspace, (workspace) => {
+      fs.cpSync(fixture, path.join(workspace, 'broken-model'), { recursive: true });
+    });
+    page = wb.page;
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeWorkbench(wb);
   });
 
   it('shows a squiggle under the model class and the message in the Problems panel', async function () {

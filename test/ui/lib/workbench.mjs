@@ -1,0 +1,90 @@
+// What the code-server UI tests share: a fresh profile with the packaged .vsix installed, code-server
+// on a workspace, Debian's Chromium on it, and the command palette.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchChromium } from '../../../scripts/lib/browser.mjs';
+import { installVsix, makeProfile, startCodeServer } from '../../../scripts/lib/codeserver.mjs';
+import { baseImageTag, cacheDir, resultsDir, vsixPath } from '../../../scripts/lib/paths.mjs';
+import { freshWorkspace } from '../../vscode/runner/suite.mjs';
+
+export const shots = path.join(resultsDir, 'ui');
+export const WIDGET = '.quick-input-widget';
+export const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
+
+/**
+ * @typedef {object} Workbench
+ * @property {import('../../../scripts/lib/codeserver.mjs').CodeServer} server
+ * @property {import('playwright-core').BrowserContext} browser
+ * @property {import('playwright-core').Page} page
+ * @property {string} workspace
+ * @property {string} profileDir
+ */
+
+/**
+ * A fresh profile under .cache/<name> with the packaged extension, a workspace copied from `fixture`
+ * (then changed by `prepare`), code-server on it and Chromium showing the workbench.
+ * @param {string} name
+ * @param {string} fixture
+ * @param {(workspace: string) => void | Promise<void>} [prepare]
+ * @returns {Promise<Workbench>}
+ */
+export async function openWorkbench(name, fixture, prepare) {
+  const vsix = process.env.PYML_VSIX || vsixPath;
+  assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
+  const profile = makeProfile(path.join(cacheDir, name), { fresh: true });
+  await installVsix(profile, vsix);
+  const workspace = freshWorkspace(fixture, path.join(profile.dir, 'workspace'));
+  await prepare?.(workspace);
+  const server = await startCodeServer(profile);
+  const browser = await launchChromium(path.join(profile.dir, 'chromium'));
+  const page = browser.pages()[0] ?? await browser.newPage();
+  await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+  fs.mkdirSync(shots, { recursive: true });
+  return { server, browser, page, workspace, profileDir: profile.dir };
+}
+
+/** @param {Workbench | undefined} wb */
+export async function closeWorkbench(wb) {
+  await wb?.browser.close().catch(() => undefined);
+  await wb?.server.stop();
+}
+
+/**
+ * Runs a palette command by its title; re-opens the palette until the row shows (extensions register
+ * their commands a few seconds after the workbench appears).
+ * @param {import('playwright-core').Page} page
+ * @param {string} title
+ */
+export async function runFromPalette(page, title) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator(`${WIDGET} input`);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator(ROW, { hasText: title }).first();
+    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
+  }
+}
+
+/** Whether Docker answers and has the test base image. */
+export function dockerReady() {
+  const r = spawnSync('docker', ['image', 'inspect', baseImageTag], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0;
+}
+
+/**
+ * Removes every container of a model name, found by the label PyML puts on them.
+ * @param {string} modelName
+ */
+export function removeModelContainers(modelName) {
+  spawnSync('sh', ['-c', `docker rm -f $(docker ps -aq --filter label=dev.pyml.name=${modelName}) 2>/dev/null`], { timeout: 60_000 });
+}
