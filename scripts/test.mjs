@@ -14,12 +14,14 @@ const LAYERS = /** @type {const} */ (['unit', 'runtime', 'integration', 'vscode'
 
 /** What each layer needs provisioned. */
 /** @type {Record<Layer, string[]>} */
+// unit: the panel session and batch tests talk to a real runtime server on Debian's python;
+// vscode and ui: New Model builds its templates and the panel runs a model container.
 const NEEDS = {
-  unit: [],
+  unit: ['python'],
   runtime: ['python'],
   integration: ['docker', 'image', 'python'],
-  vscode: ['chromium', 'code-server'],
-  ui: ['chromium', 'code-server'],
+  vscode: ['chromium', 'code-server', 'docker', 'image', 'python'],
+  ui: ['chromium', 'code-server', 'docker', 'image', 'python'],
 };
 
 const MINUTE = 60_000;
