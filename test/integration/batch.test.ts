@@ -27,6 +27,7 @@ import { V2Error } from '../../src/protocol/v2client';
 import { toInferParameters, type ModelInferRequest } from '../../src/protocol/v2types';
 import { writeParquet } from '../unit/batch/helpers';
 import { buildSettings, byteStrings, Cleanup, REPO, requireBaseImage, runSettings, testEngine, waitFor } from './helpers';
+import { missingPrerequisite } from '../prerequisite';
 
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'batch', 'scorer');
 
@@ -230,7 +231,7 @@ describe('batch prediction through the model image', function () {
     try {
       duckdb = loadDuckDb([REPO]);
     } catch (err) {
-      if (err instanceof DuckDbMissingError) this.skip();
+      if (err instanceof DuckDbMissingError) missingPrerequisite(this, `DuckDB is not installed (optional dependency): ${err.message}`);
       throw err;
     }
     const r = rows(300);

@@ -17,6 +17,7 @@ import { connectEngine, type Engine } from '../../src/container/engine';
 import { DockerUnavailableError } from '../../src/container/errors';
 import { EngineEvents } from '../../src/container/events';
 import { waitFor } from './helpers';
+import { requirePrerequisite } from '../prerequisite';
 
 const DOCKERD = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => existsSync(p));
 const UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
@@ -28,7 +29,7 @@ describe('container: a Docker engine that stops', function () {
   let exited: Promise<void> = Promise.resolve();
 
   before(async function () {
-    if (!DOCKERD || !UNSHARE || process.getuid?.() !== 0) this.skip();
+    requirePrerequisite(this, !DOCKERD || !UNSHARE || process.getuid?.() !== 0 ? 'a second dockerd needs dockerd, unshare and root' : undefined);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pyml-dd-'));
   });
 

@@ -8,6 +8,7 @@ import { InputError } from '../../../src/batch/errors';
 import { inputFormatOf, openSource } from '../../../src/batch/readers';
 import type { BatchSource } from '../../../src/batch/source';
 import { REPO, tempDir, writeArrow, writeParquet } from './helpers';
+import { missingPrerequisite } from '../../prerequisite';
 
 async function readAll(source: BatchSource, columns: readonly ColumnRead[]): Promise<{ rows: unknown[][]; chunks: number; fractions: number[] }> {
   const rows: unknown[][] = [];
@@ -162,7 +163,7 @@ describe('batch input readers', function () {
       try {
         duckdb = loadDuckDb([REPO]);
       } catch (err) {
-        if (err instanceof DuckDbMissingError) this.skip();
+        if (err instanceof DuckDbMissingError) missingPrerequisite(this, `DuckDB is not installed (optional dependency): ${err.message}`);
         throw err;
       }
       const file = path.join(dir, 'q.parquet');
@@ -177,11 +178,11 @@ describe('batch input readers', function () {
     });
 
     it('reports a bad query as an input error', async function () {
-      let duckdb;
+      let duckdb: ReturnType<typeof loadDuckDb>;
       try {
         duckdb = loadDuckDb([REPO]);
-      } catch {
-        this.skip();
+      } catch (err) {
+        missingPrerequisite(this, `DuckDB is not installed (optional dependency): ${String(err)}`);
       }
       await assert.rejects(openSource({ kind: 'sql', query: 'SELEC 1', cwd: dir, duckdb: () => duckdb }), (e: Error) => e instanceof InputError && /the SQL query failed/.test(e.message));
     });

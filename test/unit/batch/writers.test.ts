@@ -8,6 +8,7 @@ import { openSource } from '../../../src/batch/readers';
 import { tableOf } from '../../../src/batch/source';
 import { openSink, outputFormatOf, partialPath, type OutputFormat } from '../../../src/batch/writers/sink';
 import { listDir, readArrowFile, REPO, tempDir } from './helpers';
+import { missingPrerequisite } from '../../prerequisite';
 
 /** An output table with every column type a run writes, nulls where the schema allows them. */
 function sampleTable(rows: number, offset = 0): arrow.Table {
@@ -135,7 +136,7 @@ describe('batch output writers', function () {
   });
 
   it('parquet: DuckDB reads the file with the declared types and nullability', async function () {
-    if (!duckdb) this.skip();
+    if (!duckdb) missingPrerequisite(this, 'DuckDB is not installed (optional dependency)');
     const output = path.join(dir, 'typed.parquet');
     const table = sampleTable(50);
     const sink = await openSink({ output, format: 'parquet', schema: table.schema });

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { FileLoadError, loadInputFile, readNpy, type LoadedFile } from '../../../src/predict/files';
 import { v2DatatypeOf, type AnyTable } from '../../../src/protocol/arrowCodec';
 import type { ModelSchema } from '../../../src/shared/panelMessages';
+import { requirePrerequisite } from '../../prerequisite';
 
 let dir = '';
 
@@ -178,7 +179,7 @@ describe('input files', () => {
     });
 
     it('reads what numpy itself writes', async function () {
-      if (!numpyAvailable) this.skip();
+      requirePrerequisite(this, numpyAvailable ? undefined : `${PYTHON} cannot import numpy`);
       const py = [
         'import numpy as np, sys',
         'd = sys.argv[1]',

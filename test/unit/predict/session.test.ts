@@ -11,6 +11,7 @@ import { runInference } from '../../../src/predict/infer';
 import { compareTables } from '../../../src/predict/compare';
 import { V2Client } from '../../../src/protocol/v2client';
 import { liveServerUnavailable, PANEL_FIXTURES, PROTO, startServer, type LiveServer } from './liveServer';
+import { requirePrerequisite } from '../../prerequisite';
 
 type Of<T extends ToWebview['type']> = Extract<ToWebview, { type: T }>;
 
@@ -81,7 +82,7 @@ describe('panel session against a real runtime server', function () {
   let workFolder: string;
 
   before(async function () {
-    if (unavailable) this.skip();
+    requirePrerequisite(this, unavailable);
     // A copy of the fixture: samples are written into it.
     workFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-panel-model-'));
     fs.cpSync(path.join(PANEL_FIXTURES, 'panel-df'), workFolder, { recursive: true });

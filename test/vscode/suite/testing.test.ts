@@ -13,6 +13,7 @@ import { sampleJson } from '../../../src/predict/samples';
 import { schemaFromMetadata } from '../../../src/predict/schema';
 import { V2Client } from '../../../src/protocol/v2client';
 import { waitUntil } from './wait';
+import { requirePrerequisite } from '../../prerequisite';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const PROTO = path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto');
@@ -32,10 +33,7 @@ describe('Test Explorer: PyML samples', function () {
 
   before(function () {
     const probe = spawnSync(PYTHON, ['-c', 'import grpc, numpy, pandas, yaml'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      console.log(`skipped: ${PYTHON} cannot run the PyML runtime (${probe.stderr.trim().split('\n').pop() ?? ''})`);
-      this.skip();
-    }
+    requirePrerequisite(this, probe.status !== 0 ? `${PYTHON} cannot run the PyML runtime (${probe.stderr.trim().split('\n').pop() ?? ''})` : undefined);
   });
 
   after(async () => {
