@@ -108,7 +108,9 @@ describe('New Model (pyml.newModel in code-server)', function () {
     assert.strictEqual(await exists(folder), false);
   });
 
-  for (const key of ['numpy/dataframe', 'sklearn/tensor']) {
+  // Every template x kind, against the test base image (numpy, scikit-learn and PyTorch from Debian).
+  for (const { template, kind } of templateKinds()) {
+    const key = `${template}/${kind}`;
     it(`${key}: the generated folder builds, runs and answers its sample`, async function () {
       this.timeout(240_000);
       const folder = made.get(key);
