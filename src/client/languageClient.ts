@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { Ctx } from '../context';
 import type { Log } from '../log';
-import { buildResult, isModelCommand, type BuildResultParams, type InitializationOptions } from '../shared/lsp';
+import { isModelCommand, type InitializationOptions } from '../shared/lsp';
 
 /**
  * Starts the PyML language server in its own Node process (dist/server.js).
@@ -48,15 +48,6 @@ export function createLanguageClient(ctx: Ctx): LanguageClient {
     middleware: codeLensCommands,
   };
   return new LanguageClient('pyml', 'PyML Language Server', serverOptions, clientOptions);
-}
-
-/**
- * Tells the server how an image build of `folder` went, so a failed `pip install` / `apt-get install`
- * shows up on the offending line of requirements.txt / packages.txt (and a good build clears it).
- */
-export async function notifyBuildResult(client: LanguageClient, folder: vscode.Uri, result: Omit<BuildResultParams, 'folder'>): Promise<void> {
-  if (!client.isRunning()) return;
-  await client.sendNotification(buildResult, { ...result, folder: folder.toString() });
 }
 
 /**

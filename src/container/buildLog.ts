@@ -159,16 +159,16 @@ export function explainFailure(
   switch (role) {
     case 'model-requirements': {
       const diagnostics = pipDiagnostics(output, files.requirements ?? '');
-      return { message: `pip could not install the model's requirements.txt: ${firstPipError(output) ?? error}`, diagnostics };
+      return { message: `pip could not install the model's requirements.txt: ${firstPipError(output) ?? error}${offlineHint(output, 'pip')}`, diagnostics };
     }
     case 'runtime-requirements':
       return {
-        message: `pip could not install the PyML runtime's requirements in the base image at ${where}: ${firstPipError(output) ?? error}. Use a base image with Python 3.9+ and pip, or one that already has grpcio, protobuf, numpy, pandas and PyYAML.`,
+        message: `pip could not install the PyML runtime's requirements in the base image at ${where}: ${firstPipError(output) ?? error}${offlineHint(output, 'pip')}. Use a base image with Python 3.9+ and pip, or one that already has grpcio, protobuf, numpy, pandas and PyYAML.`,
         diagnostics: [],
       };
     case 'apt': {
       const diagnostics = aptDiagnostics(output, files.packages ?? '');
-      return { message: `apt-get could not install packages.txt: ${firstAptError(output) ?? error}`, diagnostics };
+      return { message: `apt-get could not install packages.txt: ${firstAptError(output) ?? error}${offlineHint(output, 'apt')}`, diagnostics };
     }
     case 'base':
       return { message: `the base image could not be used at ${where}: ${error}. Build or pull it first, or set runtime.base_image / pyml.build.baseImage.`, diagnostics: [] };
@@ -179,25 +179,80 @@ export function explainFailure(
   }
 }
 
+/** pip or apt-get could not reach its index or mirror: the build ran without network (or DNS). */
+const OFFLINE = /NewConnectionError|Temporary failure in name resolution|Temporary failure resolving|Name or service not known|Network is unreachable|No route to host/;
+
+function offlineHint(output: readonly string[], tool: 'pip' | 'apt'): string {
+  if (!output.some((l) => OFFLINE.test(l))) return '';
+  return tool === 'pip' ? ' (the build has no network access to the package index)' : ' (the build has no network access to the Debian mirror)';
+}
+
 const PIP_NOT_FOUND = /(?:No matching distribution found for|Could not find a version that satisfies the requirement)\s+([A-Za-z0-9][A-Za-z0-9._-]*)/;
-const PIP_FROM_LINE = /\(from -r \S+ \(line (\d+)\)\)|\(from line (\d+) of \S+\)/;
+/** pip names a requirements file line as `(from -r FILE (line N))`, `-r FILE (line N)` (conflicts) or `(from line N of FILE)`. */
+const PIP_FILE_LINE = /-r \S+ \(line (\d+)\)|\(from line (\d+) of \S+\)/g;
 const PIP_INVALID = /^ERROR: Invalid requirement: '([^']*)'/;
 const PIP_CONFLICT = /^ERROR: Cannot install (.+?) because these package versions have conflicting dependencies/;
-const PIP_COLLECTING = /^Collecting ([A-Za-z0-9][A-Za-z0-9._-]*)/;
+/** A wheel that would not build: pip 23 (`Failed building wheel for x`, `Failed to build x y`, `Could not build wheels for x, …`) and pip 24. */
+const PIP_WHEEL_FAILED = [
+  /^ERROR: Failed building wheel for (\S+)/,
+  /^Failed to build (.+)$/,
+  /^ERROR: Could not build wheels for (.+?), which is required/,
+  /^ERROR: Failed to build installable wheels for some pyproject\.toml based projects \((.+)\)/,
+];
+/** The package pip is working on: `Collecting x`, `Processing /path/x-1.0.tar.gz`, `Building wheel for x`, `Running setup.py install for x`. */
+const PIP_WORKING_ON = /^(?:Collecting|Processing|Building wheel for|Running setup\.py install for) (\S+)/;
+
+/**
+ * pip's own lines, trimmed: without the output of the subprocesses it ran (build backends, the
+ * nested pip that installs build dependencies), which pip frames between `╰─> [N lines of output]`
+ * and `[end of output]`. An error in there is about a build dependency, not a requirement.
+ */
+function pipOwnLines(output: readonly string[]): string[] {
+  const out: string[] = [];
+  let framed = false;
+  for (const raw of output) {
+    const line = raw.trim();
+    if (framed) {
+      if (line === '[end of output]') framed = false;
+      continue;
+    }
+    if (/^╰─> \[\d+ lines? of output\]$/.test(line)) framed = true;
+    else out.push(line);
+  }
+  return out;
+}
+
+/** The distribution a `Processing` path or a name as pip printed it stands for (`/w/fast_math-0.3.tar.gz` → `fast_math`). */
+function distOf(word: string): string {
+  if (!word.includes('/')) return word;
+  const file = word.slice(word.lastIndexOf('/') + 1);
+  if (file.endsWith('.whl')) return file.split('-')[0] ?? file;
+  const stem = file.replace(/\.(?:tar\.gz|tar\.bz2|tgz|zip)$/, '');
+  return stem.includes('-') ? stem.slice(0, stem.lastIndexOf('-')) : stem;
+}
 
 /** Diagnostics on requirements.txt lines from pip's output. */
 export function pipDiagnostics(output: readonly string[], requirements: string): FileDiagnostic[] {
-  const errors = output.filter((l) => l.startsWith('ERROR:'));
-  const message = errors.length > 0 ? errors.map((l) => l.replace(/^ERROR:\s*/, '')).join('\n') : 'pip install failed';
+  const own = pipOwnLines(output);
+  const errors = own.filter((l) => l.startsWith('ERROR:'));
+  // Without an ERROR line (a build dependency could not be installed), pip's `× …` summary says what failed.
+  const summaries = errors.length > 0 ? errors : own.filter((l) => l.startsWith('× '));
+  const causes = conflictCauses(own);
+  const text =
+    summaries.length > 0
+      ? [...new Set(summaries.map((l) => l.replace(/^(?:ERROR:|×)\s*/, '') + (PIP_CONFLICT.test(l) && causes ? ` ${causes}` : '')))].join('\n')
+      : 'pip install failed';
+  const message = `${text}${offlineHint(output, 'pip')}`;
   const lines = new Set<number>();
   const byName = (name: string): void => {
     const found = findRequirement(requirements, name);
     if (found) lines.add(found.line);
   };
   for (const l of errors) {
-    const fromLine = PIP_FROM_LINE.exec(l);
-    const lineNo = fromLine?.[1] ?? fromLine?.[2];
-    if (lineNo) lines.add(Number(lineNo) - 1);
+    for (const fileLine of l.matchAll(PIP_FILE_LINE)) {
+      const lineNo = fileLine[1] ?? fileLine[2];
+      if (lineNo) lines.add(Number(lineNo) - 1);
+    }
     const missing = PIP_NOT_FOUND.exec(l);
     if (missing?.[1]) byName(missing[1]);
     const invalid = PIP_INVALID.exec(l);
@@ -209,13 +264,28 @@ export function pipDiagnostics(output: readonly string[], requirements: string):
     const conflict = PIP_CONFLICT.exec(l);
     if (conflict?.[1]) for (const part of conflict[1].split(/,\s*|\s+and\s+/)) byName(part.split(/[=<>!~ ]/)[0] ?? part);
   }
+  for (const l of own) {
+    for (const pattern of PIP_WHEEL_FAILED) {
+      const names = pattern.exec(l)?.[1];
+      if (names) for (const name of names.split(/[\s,]+/)) if (name) byName(name);
+    }
+  }
   if (lines.size === 0) {
-    // A build backend failed ("Failed building wheel for x", subprocess errors): the last package pip was collecting.
-    const collecting = [...output].reverse().map((l) => PIP_COLLECTING.exec(l)?.[1]).find((n) => n !== undefined);
-    if (collecting) byName(collecting);
+    // A build backend or build dependency failed ("error: subprocess-exited-with-error"): the last package pip was working on.
+    const current = [...own].reverse().map((l) => PIP_WORKING_ON.exec(l)?.[1]).find((n) => n !== undefined);
+    if (current) byName(distOf(current));
   }
   if (lines.size === 0) lines.add(firstRequirementLine(requirements));
   return [...lines].sort((a, b) => a - b).map((line) => ({ file: 'requirements.txt', line, message: diagnosticText(message, requirements, line) }));
+}
+
+/** What pip says after `The conflict is caused by:` (`The user requested b==2.0; a 1.0 depends on b==1.0`), if it does. */
+function conflictCauses(own: readonly string[]): string | undefined {
+  const start = own.indexOf('The conflict is caused by:');
+  if (start < 0) return undefined;
+  const end = own.indexOf('', start);
+  const causes = own.slice(start + 1, end < 0 ? undefined : end);
+  return causes.length > 0 ? `The conflict is caused by: ${causes.join('; ')}` : undefined;
 }
 
 function diagnosticText(message: string, requirements: string, line: number): string {
@@ -231,12 +301,13 @@ function firstRequirementLine(requirements: string): number {
 }
 
 function firstPipError(output: readonly string[]): string | undefined {
-  return output.find((l) => l.startsWith('ERROR:'))?.replace(/^ERROR:\s*/, '');
+  const own = pipOwnLines(output);
+  return (own.find((l) => l.startsWith('ERROR:')) ?? own.find((l) => l.startsWith('× ')))?.replace(/^(?:ERROR:|×)\s*/, '');
 }
 
 const APT_MISSING = [
   /^E: Unable to locate package (\S+)/,
-  /^E: Package '([^']+)' has no installation candidate/,
+  /^E: Package '?([^' ]+)'? has no installation candidate/,
   /^E: Version '[^']*' for '([^']+)' was not found/,
   /^E: Couldn't find any package by (?:glob|regex) '([^']+)'/,
 ];
@@ -263,10 +334,10 @@ export function aptDiagnostics(output: readonly string[], packages: string): Fil
     out.push({
       file: 'packages.txt',
       line: entries[0]?.line ?? 0,
-      message: `apt-get: ${errors.length > 0 ? errors.map((l) => l.replace(/^E:\s*/, '')).join('\n') : 'apt-get install failed'}`,
+      message: `apt-get: ${errors.length > 0 ? errors.map((l) => l.replace(/^E:\s*/, '')).join('\n') : 'apt-get install failed'}${offlineHint(output, 'apt')}`,
     });
   }
-  return out;
+  return out.sort((a, b) => a.line - b.line);
 }
 
 function firstAptError(output: readonly string[]): string | undefined {

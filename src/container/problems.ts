@@ -1,6 +1,8 @@
 /**
  * Build and reload problems in the Problems view: one DiagnosticCollection, entries grouped by the
  * model folder and the phase that produced them, so a new build clears only the old build's.
+ * A failed build's problems carry the stable codes of docs/diagnostics.md (PYML500 on
+ * requirements.txt, PYML501 on packages.txt) and the language server's source, `pyml`.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -8,6 +10,14 @@ import type { FileDiagnostic } from './buildLog';
 import type { ErrorLocation } from './reload';
 
 export type ProblemPhase = 'build' | 'reload' | 'start';
+
+/** The language server's diagnostic source (src/server/lsp/convert.ts): build problems read like its own. */
+const BUILD_SOURCE = 'pyml';
+
+/** The code of a build problem, by the file it is on (src/server/core/codes.ts). */
+function buildCode(file: string): 'PYML500' | 'PYML501' {
+  return path.basename(file) === 'packages.txt' ? 'PYML501' : 'PYML500';
+}
 
 export class Problems implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('pyml-container');
@@ -19,7 +29,11 @@ export class Problems implements vscode.Disposable {
     this.set(
       'build',
       folder,
-      diagnostics.map((d) => ({ uri: vscode.Uri.file(path.join(folder, d.file)), diagnostic: this.diagnostic(d.line, d.message, 'build') })),
+      diagnostics.map((d) => {
+        const diagnostic = this.diagnostic(d.line, d.message, 'build');
+        diagnostic.code = buildCode(d.file);
+        return { uri: vscode.Uri.file(path.join(folder, d.file)), diagnostic };
+      }),
     );
   }
 
@@ -44,7 +58,7 @@ export class Problems implements vscode.Disposable {
   private diagnostic(line: number, message: string, phase: ProblemPhase): vscode.Diagnostic {
     const range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
     const d = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
-    d.source = phase === 'build' ? 'PyML build' : phase === 'reload' ? 'PyML reload' : 'PyML run';
+    d.source = phase === 'build' ? BUILD_SOURCE : phase === 'reload' ? 'PyML reload' : 'PyML run';
     return d;
   }
 

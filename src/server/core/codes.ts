@@ -1,6 +1,9 @@
 import type { Severity } from './types';
 
-/** Every diagnostic the language server reports. Codes are stable: never reuse or renumber one. */
+/**
+ * Every PyML diagnostic code: what the language server reports, and the two the extension reports
+ * after a failed image build. Codes are stable: never reuse or renumber one.
+ */
 export const CODES = {
   // model.py: the contract
   PYML001: { severity: 'error', summary: 'no model class' },
@@ -36,7 +39,7 @@ export const CODES = {
   // packages.txt
   PYML400: { severity: 'error', summary: 'invalid Debian package name' },
   PYML401: { severity: 'warning', summary: 'Debian package listed twice' },
-  // image builds
+  // image builds: reported by the extension after a failed build (src/container/buildLog.ts), not by the language server
   PYML500: { severity: 'error', summary: 'pip install failed for this requirement' },
   PYML501: { severity: 'error', summary: 'apt-get install failed for this package' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;

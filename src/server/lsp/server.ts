@@ -12,13 +12,12 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { buildResult, MODEL_COMMANDS, type BuildResultParams, type InitializationOptions } from '../../shared/lsp';
+import { MODEL_COMMANDS, type InitializationOptions } from '../../shared/lsp';
 import { analyze, fileKind, type Analysis } from '../core/analyze';
 import { codeLenses } from '../core/features/codeLens';
 import { completionsAt, type CompletionEntry } from '../core/features/completion';
 import { hoverAt } from '../core/features/hover';
-import { DiskFileSystem, findModelFolder, samePath } from '../core/fs';
-import { buildFindings } from '../core/rules/build';
+import { DiskFileSystem, findModelFolder } from '../core/fs';
 import { rangesIntersect, type Finding } from '../core/types';
 import { defaultUriOf, sameDiagnostic, toCodeAction, toDiagnostic, uriToPath } from './convert';
 
@@ -39,8 +38,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const openByPath = new Map<string, TextDocument>();
   const cache = new Map<string, { version: number; generation: number; analysis: Analysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
-  /** Findings from image builds, by model folder. */
-  const buildProblems = new Map<string, Finding[]>();
   let roots: string[] = [];
   let generation = 0;
   /** Documents whose didOpen was just handled: the content event that follows it is not an edit. */
@@ -82,14 +79,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     } catch (err) {
       log(`analysis of ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    const diagnostics = [...findings, ...buildFindingsFor(file)].map(toDiagnostic);
+    const diagnostics = findings.map(toDiagnostic);
     void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
-  }
-
-  function buildFindingsFor(file: string): Finding[] {
-    const out: Finding[] = [];
-    for (const list of buildProblems.values()) for (const f of list) if (samePath(f.file, file)) out.push(f);
-    return out;
   }
 
   function schedule(doc: TextDocument, delay: number): void {
@@ -147,11 +138,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!file) return;
     openByPath.set(file, e.document);
     generation++;
-    // An edit makes build problems of this file stale.
-    for (const [folder, list] of buildProblems) {
-      const kept = list.filter((f) => !samePath(f.file, file));
-      if (kept.length !== list.length) buildProblems.set(folder, kept);
-    }
     schedule(e.document, debounceMs);
     recheckFolderOf(file, e.document.uri);
   });
@@ -166,9 +152,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!file) return;
     openByPath.delete(file);
     generation++;
-    // Keep what the last build said about the file; drop the rest.
-    const remaining = buildFindingsFor(file).map(toDiagnostic);
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: remaining });
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     if (fileKind(file) !== 'python') recheckFolderOf(file);
   });
 
@@ -179,25 +163,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     for (const doc of documents.all()) {
       const file = uriToPath(doc.uri);
       if (file && [...folders].some((folder) => isInside(file, folder))) schedule(doc, debounceMs);
-    }
-  });
-
-  connection.onNotification(buildResult, (params: BuildResultParams) => {
-    const folder = uriToPath(params.folder);
-    if (!folder) return;
-    const before = buildProblems.get(folder) ?? [];
-    const files = new DiskFileSystem(overlay);
-    const now = params.ok || !params.step ? [] : buildFindings(folder, files, { step: params.step, log: params.log ?? '' });
-    buildProblems.set(folder, now);
-    const touched = new Set([...before, ...now].map((f) => f.file));
-    for (const file of touched) {
-      const doc = openByPath.get(file);
-      if (doc) {
-        publish(doc);
-      } else {
-        const diagnostics = buildFindingsFor(file).map(toDiagnostic);
-        void connection.sendDiagnostics({ uri: uriOf(file), diagnostics });
-      }
     }
   });
 

@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import { aptDiagnostics, BuildLog, explainFailure, JsonMessageSplitter, pipDiagnostics, type BuildEvent } from '../../../src/container/buildLog';
 import type { DockerfileStep } from '../../../src/container/dockerfile';
 
@@ -145,5 +147,87 @@ describe('aptDiagnostics', () => {
     assert.strictEqual(out.length, 1);
     assert.strictEqual(out[0]?.line, 1);
     assert.match(out[0].message, /Failed to fetch/);
+  });
+});
+
+/**
+ * Real output of pip 23.0.1 and apt 2.6.1 in pyml-base:bookworm (test/fixtures/build-logs), as the
+ * failing RUN step prints it. The pip logs come from local wheels and sdists (`--find-links`, some
+ * with `--no-index`) or from a build without network.
+ */
+describe('explainFailure on real pip and apt logs', () => {
+  const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+  const fixture = (name: string): string[] => fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'build-logs', name), 'utf8').replace(/\n$/, '').split('\n');
+  const failingWith = (step: number, file: string): BuildLog => {
+    const log = new BuildLog();
+    log.feed({ stream: `Step ${step}/5 : ${STEPS[step - 1]?.instruction ?? ''}\n` });
+    for (const l of fixture(file)) log.feed({ stream: `\u001b[91m${l}\n\u001b[0m` });
+    log.feed({ error: "The command '/bin/sh -c python3 -m pip ...' returned a non-zero code: 1" });
+    return log;
+  };
+  const pip = (file: string, requirements: string) => explainFailure(failingWith(4, file), STEPS, { requirements });
+  const apt = (file: string, packages: string) => explainFailure(failingWith(2, file), STEPS, { packages });
+  const at = (out: { diagnostics: { file: string; line: number }[] }) => out.diagnostics.map((d) => `${d.file}:${d.line + 1}`);
+
+  it('a version pip cannot find: on its line, with the versions there are', () => {
+    const out = pip('pip-no-version.log', 'numpy\nbeta==3.0\n');
+    assert.deepStrictEqual(at(out), ['requirements.txt:2']);
+    assert.strictEqual(out.diagnostics[0]?.message, 'pip: Could not find a version that satisfies the requirement beta==3.0 (from versions: 1.0, 2.0)\nNo matching distribution found for beta==3.0');
+    assert.strictEqual(out.message, "pip could not install the model's requirements.txt: Could not find a version that satisfies the requirement beta==3.0 (from versions: 1.0, 2.0)");
+  });
+
+  it('without network: on the requirement pip tried to fetch, saying the index was out of reach', () => {
+    const out = pip('pip-offline.log', '# deps\nnumpy\n\nnonexistent-pkg==1.0  # not on any index\n');
+    assert.deepStrictEqual(at(out), ['requirements.txt:4']);
+    assert.strictEqual(
+      out.diagnostics[0]?.message,
+      'pip: Could not find a version that satisfies the requirement nonexistent-pkg==1.0 (from versions: none)\nNo matching distribution found for nonexistent-pkg==1.0 (the build has no network access to the package index)',
+    );
+    assert.match(out.message, /nonexistent-pkg==1\.0 \(from versions: none\) \(the build has no network access to the package index\)$/);
+  });
+
+  it('conflicting pins (ResolutionImpossible): on both sides, with what pip says caused it', () => {
+    const out = pip('pip-conflict.log', '# pinned\nalpha==1.0\nbeta==2.0\n');
+    assert.deepStrictEqual(at(out), ['requirements.txt:2', 'requirements.txt:3']);
+    for (const d of out.diagnostics) {
+      assert.match(d.message, /conflicting dependencies\. The conflict is caused by: The user requested beta==2\.0; alpha 1\.0 depends on beta==1\.0/);
+    }
+    assert.match(out.message, /: Cannot install -r \/opt\/conflict\.txt \(line 2\) and beta==2\.0 because/);
+  });
+
+  it('a wheel that fails to build (a C extension that does not compile): on that package', () => {
+    const out = pip('pip-wheel.log', 'numpy\nfastmath==0.3\n');
+    assert.deepStrictEqual(at(out), ['requirements.txt:2']);
+    assert.strictEqual(out.diagnostics[0]?.message, 'pip: Failed building wheel for fastmath');
+  });
+
+  it('a build dependency pip cannot install: on the package that needs it, not on what its subprocess printed', () => {
+    // The nested pip's "No matching distribution found for setuptools>=61" is about a build dependency.
+    const out = pip('pip-build-deps.log', 'setuptools\nnumpy\npyproj-demo==0.1\n');
+    assert.deepStrictEqual(at(out), ['requirements.txt:3']);
+    assert.strictEqual(
+      out.diagnostics[0]?.message,
+      'pip: pip subprocess to install build dependencies did not run successfully. (the build has no network access to the package index)',
+    );
+  });
+
+  it("apt-get: unknown package, no installation candidate, version not found, each on its packages.txt line", () => {
+    const out = apt('apt-missing.log', '# tools\npython\ncurl=9.9\nlibnope-pyml\n');
+    assert.deepStrictEqual(
+      out.diagnostics.map((d) => [d.line, d.message]),
+      [
+        [1, "apt-get: Package 'python' has no installation candidate"],
+        [2, "apt-get: Version '9.9' for 'curl' was not found"],
+        [3, 'apt-get: Unable to locate package libnope-pyml'],
+      ],
+    );
+    assert.strictEqual(out.message, "apt-get could not install packages.txt: Version '9.9' for 'curl' was not found");
+  });
+
+  it('apt-get without network: on the first package, saying the mirror was out of reach', () => {
+    const out = apt('apt-offline.log', '# tools\ncurl\n');
+    assert.deepStrictEqual(at(out), ['packages.txt:2']);
+    assert.match(out.diagnostics[0]?.message ?? '', /^apt-get: Failed to fetch http:\/\/deb\.debian\.org\/.*\nUnable to fetch some archives.*\(the build has no network access to the Debian mirror\)$/s);
+    assert.match(out.message, /Temporary failure resolving 'deb\.debian\.org' \(the build has no network access to the Debian mirror\)$/);
   });
 });

@@ -136,20 +136,6 @@ describe('language server over stdio (end to end)', function () {
     assert.deepStrictEqual(lenses[0]?.command?.arguments, [pathToFileURL(dir).href]);
   });
 
-  it('a failed pip step of an image build shows on the requirements.txt line, a good build clears it', async () => {
-    const reqUri = pathToFileURL(path.join(dir, 'requirements.txt')).href;
-    client.notify('pyml/buildResult', {
-      folder: pathToFileURL(dir).href,
-      ok: false,
-      step: 'pip',
-      log: 'ERROR: Could not find a version that satisfies the requirement joblib (from versions: none)\nERROR: No matching distribution found for joblib\n',
-    });
-    const ds = await client.diagnostics(reqUri, (d) => d.length > 0);
-    assert.deepStrictEqual(ds.map((d) => [d.code, d.range.start.line]), [['PYML500', 1]]);
-    client.notify('pyml/buildResult', { folder: pathToFileURL(dir).href, ok: true });
-    await client.diagnostics(reqUri, (d) => d.length === 0);
-  });
-
   it('creates requirements.txt when the fix needs it', async () => {
     const other = copyFixture('broken-model');
     fs.rmSync(path.join(other, 'requirements.txt'));

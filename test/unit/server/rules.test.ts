@@ -5,7 +5,7 @@ import { CODES, type Code } from '../../../src/server/core/codes';
 import { parsePython } from '../../../src/server/core/python/parse';
 import { analyzeFile, analyzeFolder, applyFix, describeFindings, expectedMarkers, FIXTURES, textOf } from './helpers';
 
-/** Codes reported from build output, tested in build.test.ts. */
+/** Codes the extension reports from a failed build's output, not the server: tested in test/unit/container/buildLog.test.ts. */
 const BUILD_CODES: readonly Code[] = ['PYML500', 'PYML501'];
 
 const cases = fs
