@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const copy = await worker(['copy', '--input', input, '--output', copied, '--rows-per-batch', rowsPerBatch]);
       await fs.rm(copied, { force: true });
       const run = await worker([
-        'run', '--input', input, '--output', output, '--rows-per-batch', rowsPerBatch,
+        'run', '--input', input, '--output', output, '--rows', String(rows), '--rows-per-batch', rowsPerBatch,
         '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
       ]);
       if (run['rows'] !== rows) throw new Error(`the run wrote ${run['rows']} rows, not ${rows}`);
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
         rows,
         inputBytes: gen['bytes'],
         rowsPerBatch: Number(rowsPerBatch),
-        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), containerPeakMB: round(run['containerPeakMB']) },
+        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']) },
         copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']) },
         ratioBatchToCopy: round((run['rowsPerSecond'] ?? 0) / (copy['rowsPerSecond'] ?? 1), 2),
       });

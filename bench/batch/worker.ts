@@ -4,7 +4,7 @@
  *
  *   gen   --output F --rows N [--nullable]        write N rows x 8 float64 columns of Parquet
  *   copy  --input F --output F --rows-per-batch R  read -> write, no model (the baseline)
- *   run   --input F --output F --rows-per-batch R --folder D --image T
+ *   run   --input F --output F --rows N --rows-per-batch R --folder D --image T
  *                                                  read -> container -> write (the extension's path)
  */
 import * as arrow from 'apache-arrow';
@@ -87,7 +87,14 @@ async function run(): Promise<Record<string, unknown>> {
       image: need('image'),
       settings: { network: false, memory: arg('container-memory') ?? '2g', cpus: 2, maxMessageMB: 512, protoPath: need('proto'), readyTimeoutMs: 120_000 },
     });
+    // Resident memory by tenth of the rows: flat from the second tenth on means nothing accumulates.
+    const rssByTenth: number[] = [];
+    const totalRows = Number(need('rows'));
     const result = await runBatch({
+      onProgress: (p) => {
+        const tenth = Math.min(9, Math.floor((p.rowsDone / totalRows) * 10));
+        rssByTenth[tenth] = Math.max(rssByTenth[tenth] ?? 0, process.memoryUsage.rss() / 2 ** 20);
+      },
       model: manifest,
       source,
       plan,
@@ -105,6 +112,7 @@ async function run(): Promise<Record<string, unknown>> {
       seconds,
       rowsPerSecond: result.rows / seconds,
       extensionPeakRssMB: peakRssMB(),
+      extensionRssMBByTenth: rssByTenth.map((mb) => Math.round(mb)),
       containerPeakMB: (stats.memory_stats?.max_usage ?? 0) / 2 ** 20,
       outputBytes: result.bytes,
     };
