@@ -24,3 +24,12 @@ for (const doc of ['docs/diagnostics.md', 'README.md']) {
     });
   });
 }
+
+describe('README.md links', () => {
+  it('every relative link names a file of the repository', () => {
+    const text = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const links = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1] ?? '').filter((l) => !/^[a-z]+:/i.test(l));
+    assert.ok(links.length > 0);
+    assert.deepStrictEqual(links.filter((l) => !fs.existsSync(path.join(REPO, l))), []);
+  });
+});
