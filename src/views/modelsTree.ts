@@ -131,7 +131,9 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
       path.basename(folder),
       running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
-    item.id = `model:${folder}`;
+    // A tree item keeps the expansion state of its first showing: a model that starts (or is found
+    // running after a reload) gets another id, so it opens on its containers.
+    item.id = running ? `model:${folder}:running` : `model:${folder}`;
     item.resourceUri = vscode.Uri.file(folder);
     const where = vscode.workspace.asRelativePath(folder, false);
     item.description = running ? `${statusText(running)} · ${where}` : where;

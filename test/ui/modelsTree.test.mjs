@@ -37,14 +37,6 @@ async function waitForRow(page, texts, timeout) {
   return rows.first();
 }
 
-/**
- * Opens a row's children, as a click on its twistie does (the view keeps a row's expansion state
- * from its first showing). @param {import('playwright-core').Locator} row
- */
-async function expand(row) {
-  if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
-}
-
 describe('PyML Models view (packaged extension in code-server, real Docker)', function () {
   this.timeout(12 * 60_000);
   /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
@@ -70,14 +62,18 @@ describe('PyML Models view (packaged extension in code-server, real Docker)', fu
     const page = /** @type {import('./lib/workbench.mjs').Workbench} */ (wb).page;
     await runFromPalette(page, 'PyML: Run Model');
     // The first run builds the image from the base image, then waits for ServerReady/ModelReady.
-    await expand(await waitForRow(page, ['ready'], 8 * 60_000));
+    const started = await waitForRow(page, ['ready'], 8 * 60_000);
+    // A running model's row opens by itself on its container.
+    await started.and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 30_000 });
     await waitForRow(page, ['running'], 30_000);
     await page.screenshot({ path: path.join(shots, 'tree-running.png') });
 
+    const reloaded = page.waitForEvent('load', { timeout: 120_000 });
     await runFromPalette(page, 'Developer: Reload Window');
+    await reloaded;
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
     const model = await waitForRow(page, ['ready'], 60_000);
-    await expand(model);
+    await model.and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 30_000 });
     await waitForRow(page, ['running'], 30_000);
     assert.match(await model.innerText(), /workspace/, 'the model folder row names the folder');
     await page.screenshot({ path: path.join(shots, 'tree-after-reload.png') });

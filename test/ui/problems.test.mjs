@@ -8,31 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { defaultWorkspace } from '../vscode/runner/suite.mjs';
-import { closeWorkbench, openWorkbench, ROW, shots as screenshotDir, WIDGET } from './lib/workbench.mjs';
+import { closeWorkbench, openWorkbench, quickOpen, shots as screenshotDir } from './lib/workbench.mjs';
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'broken-model');
-
-/**
- * Opens a workspace file through Quick Open (F1, then a file name instead of a command).
- * @param {import('playwright-core').Page} page
- * @param {string} relative
- */
-async function quickOpen(page, relative) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator(`${WIDGET} input`);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(relative);
-    const row = page.locator(ROW, { hasText: path.dirname(relative) }).first();
-    if (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) {
-      await row.click();
-      return;
-    }
-    // The file index fills in a few seconds after the workbench appears.
-    if (Date.now() > deadline) throw new Error(`Quick Open never offered ${relative}`);
-  }
-}
 
 describe('Problems panel: PyML diagnostics of a broken model (packaged extension in code-server)', function () {
   this.timeout(5 * 60_000);

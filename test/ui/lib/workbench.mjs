@@ -53,26 +53,38 @@ export async function closeWorkbench(wb) {
 }
 
 /**
- * Runs a palette command by its title; re-opens the palette until the row shows (extensions register
- * their commands a few seconds after the workbench appears).
- * @param {import('playwright-core').Page} page
- * @param {string} title
+ * Opens the quick input (F1), types `typed` and waits for a row holding `rowText`; re-opens it until
+ * the row shows, because extensions register their commands, and the file index fills in, a few
+ * seconds after the workbench appears. Returns the row.
+ * @param {import('playwright-core').Page} page @param {string} typed @param {string} rowText
+ * @param {string} failure what to say when the row never shows
  */
-export async function runFromPalette(page, title) {
+async function quickInputRow(page, typed, rowText, failure) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator(`${WIDGET} input`);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator(ROW, { hasText: title }).first();
-    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
-      await page.keyboard.press('Enter');
-      return;
+    // The workbench may still be coming up (after a reload): then F1 opens nothing yet; try again.
+    if (await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {
+      await input.fill(typed);
+      const row = page.locator(ROW, { hasText: rowText }).first();
+      if (await row.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) return row;
     }
-    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
+    if (Date.now() > deadline) throw new Error(failure);
   }
+}
+
+/** Runs a palette command by its title. @param {import('playwright-core').Page} page @param {string} title */
+export async function runFromPalette(page, title) {
+  await quickInputRow(page, `>${title}`, title, `"${title}" never appeared in the command palette`);
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open. @param {import('playwright-core').Page} page @param {string} relative */
+export async function quickOpen(page, relative) {
+  const row = await quickInputRow(page, relative, path.dirname(relative), `Quick Open never offered ${relative}`);
+  await row.click();
 }
 
 /** Whether Docker answers and has the test base image. */
