@@ -20,9 +20,9 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { encodeTable, type AnyTable } from '../../src/protocol/arrowCodec';
+import { encodeTable, inferRequest, type AnyTable } from '../../src/protocol/arrowCodec';
 import { V2Client } from '../../src/protocol/v2client';
-import { buildRequest, runInference } from '../../src/predict/infer';
+import { runInference } from '../../src/predict/infer';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const PROTO = path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto');
@@ -103,7 +103,7 @@ async function scenario(name: string, rows: number, requests: number, work: stri
   // The request and response bytes the floor uses: exactly what the panel sends and gets.
   const serialize = (pyml as unknown as { service: grpc.ServiceDefinition }).service['ModelInfer'];
   if (!serialize) throw new Error('no ModelInfer');
-  const requestBytes = serialize.requestSerialize(buildRequest('panel-wide', encodeTable(input)));
+  const requestBytes = serialize.requestSerialize(inferRequest('panel-wide', encodeTable(input)));
   const rawPyml = new grpc.Client(pyml.address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': MAX, 'grpc.max_receive_message_length': MAX });
   const responseBytes = await rawCall(rawPyml, requestBytes);
   rawPyml.close();

@@ -5,8 +5,8 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Field, Manifest } from '../model/manifest';
-import { CodecError, decodeOutputs, encodeTable, encodeTensors, type AnyTable, type AnyVector, type TensorHeader } from '../protocol/arrowCodec';
-import { fromInferParameters, toInferParameters, type ModelInferRequest, type ModelInferResponse } from '../protocol/v2types';
+import { CodecError, decodeOutputs, encodeTable, encodeTensors, inferRequest, type AnyTable, type AnyVector, type TensorHeader } from '../protocol/arrowCodec';
+import { fromInferParameters, type ModelInferRequest, type ModelInferResponse } from '../protocol/v2types';
 import type { V2Datatype } from '../model/dtypes';
 
 export type RequestModel = Pick<Manifest, 'name' | 'kind' | 'inputs' | 'outputs'>;
@@ -23,18 +23,7 @@ export function toInferRequest(model: RequestModel, inputs: arrow.Table, id?: st
             return { name: f.name, shape: tensorShape(f, inputs.numRows), values, datatype: f.datatype };
           }),
         );
-  return {
-    model_name: model.name,
-    ...(id !== undefined ? { id } : {}),
-    parameters: toInferParameters(encoded.parameters),
-    inputs: encoded.tensors.map((t) => ({
-      name: t.name,
-      datatype: t.datatype,
-      shape: t.shape,
-      ...(t.parameters ? { parameters: toInferParameters(t.parameters) } : {}),
-    })),
-    raw_input_contents: encoded.raw,
-  };
+  return inferRequest(model.name, encoded, id);
 }
 
 /** [rows] or [rows, 1], as the tensor is declared. */

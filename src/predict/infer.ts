@@ -8,6 +8,7 @@ import {
   decodeOutputs,
   encodeTable,
   encodeTensors,
+  inferRequest,
   tensorsToTable,
   type AnyTable,
   type DecodedTensor,
@@ -15,12 +16,7 @@ import {
   type WireTensor,
 } from '../protocol/arrowCodec';
 import type { CallOptions, V2Client } from '../protocol/v2client';
-import {
-  fromInferParameters,
-  toInferParameters,
-  type ModelInferRequest,
-  type ModelInferResponse,
-} from '../protocol/v2types';
+import { fromInferParameters, type ModelInferResponse } from '../protocol/v2types';
 import type { Sizes, Timings } from '../shared/panelMessages';
 import type { PreparedInput } from './inputs';
 import { isV2Datatype } from './schema';
@@ -41,21 +37,6 @@ export function encodeInput(input: PreparedInput): EncodedTensors {
   return input.kind === 'table' ? encodeTable(input.table) : encodeTensors(input.tensors);
 }
 
-export function buildRequest(model: string, encoded: EncodedTensors, id = ''): ModelInferRequest {
-  return {
-    model_name: model,
-    id,
-    parameters: toInferParameters(encoded.parameters),
-    inputs: encoded.tensors.map((t) => ({
-      name: t.name,
-      datatype: t.datatype,
-      shape: t.shape,
-      ...(t.parameters ? { parameters: toInferParameters(t.parameters) } : {}),
-    })),
-    raw_input_contents: encoded.raw,
-  };
-}
-
 export async function runInference(
   client: V2Client,
   model: string,
@@ -64,7 +45,7 @@ export async function runInference(
 ): Promise<InferOutcome> {
   const t0 = performance.now();
   const encoded = encodeInput(input);
-  const request = buildRequest(model, encoded, options.id ?? '');
+  const request = inferRequest(model, encoded, options.id ?? '');
   const t1 = performance.now();
   const response = await client.modelInfer(request, options);
   const t2 = performance.now();

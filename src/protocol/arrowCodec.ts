@@ -27,7 +27,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { elementSize, type V2Datatype } from '../model/dtypes';
-import type { Params } from './v2types';
+import { toInferParameters, type ModelInferRequest, type Params } from './v2types';
 
 
 /** A V2 tensor without its contents: what goes in `inputs` / comes in `outputs`. */
@@ -171,6 +171,22 @@ interface TypedArrayCtor {
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
+
+/** The ModelInferRequest carrying encoded tensors as raw contents (what every caller sends). */
+export function inferRequest(modelName: string, encoded: EncodedTensors, id = ''): ModelInferRequest {
+  return {
+    model_name: modelName,
+    id,
+    parameters: toInferParameters(encoded.parameters),
+    inputs: encoded.tensors.map((t) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape,
+      ...(t.parameters ? { parameters: toInferParameters(t.parameters) } : {}),
+    })),
+    raw_input_contents: encoded.raw,
+  };
+}
 
 /**
  * Encodes a DataFrame: one tensor per column, shape [rows], in column order, with the request
