@@ -3,17 +3,13 @@
  * starts it (runSpec.ts: non-root, no network, limits, the socket folder bind-mounted) but under a
  * name of its own, so a batch never replaces the model container the user has running, and with the
  * label `dev.pyml.batch` instead of the model-name label, so the Models view does not list it.
- * Reuses the container code (containerSpec, ModelContainer, waitUntilReady) rather than copying it;
- * only the naming and labels differ, which run.ts's startModel does not let a caller choose.
+ * Started by run.ts's startModel as a job: only the name, the socket folder and the labels differ.
  */
 import { randomBytes } from 'crypto';
-import * as os from 'os';
 import type { Engine } from '../container/engine';
-import { CONTAINER_PORT, folderId, imageTag, LABEL, manifestHash } from '../container/labels';
-import { ModelContainer, removeContainer } from '../container/modelContainer';
-import { waitUntilReady, type RunSettings } from '../container/run';
-import { containerSpec, containerUser } from '../container/runSpec';
-import { prepareSocketDir, removeSocketDir, socketBaseDir, socketLocation } from '../container/socketDir';
+import { folderId, imageTag, LABEL, manifestHash } from '../container/labels';
+import type { ModelContainer } from '../container/modelContainer';
+import { startModel, type RunSettings } from '../container/run';
 import type { Manifest } from '../model/manifest';
 import type { Predictor } from './run';
 
@@ -53,65 +49,18 @@ export async function checkImage(engine: Engine, manifest: Manifest, image = ima
 
 /** Starts a batch container of the model's image and waits until the model answers. */
 export async function startBatchContainer(engine: Engine, request: BatchContainerRequest): Promise<ModelContainer> {
-  const { manifest, settings } = request;
-  const hostUser = request.hostUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  const image = request.image ?? imageTag(manifest);
+  const { manifest } = request;
   const unique = randomBytes(3).toString('hex');
-  const name = `pyml-batch-${manifest.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').slice(0, 30)}-${folderId(request.folder)}-${unique}`;
-
-  let socketDir: string | undefined;
-  let address: string | undefined;
-  if (engine.socketsCrossIntoContainers) {
-    const location = socketLocation(request.socketBase ?? socketBaseDir(process.env, hostUser.uid, os.tmpdir()), `b-${folderId(request.folder)}-${unique}`);
-    await prepareSocketDir(location, containerUser(hostUser), hostUser.uid);
-    socketDir = location.dir;
-    address = `unix://${location.socket}`;
-  }
-  const spec = containerSpec({
-    name,
-    image,
-    modelName: manifest.name,
-    folder: request.folder,
+  return startModel(engine, {
+    ...request,
+    image: request.image ?? imageTag(manifest),
     mode: 'run',
-    hostUser,
-    network: settings.network,
-    memory: settings.memory,
-    cpus: settings.cpus,
-    maxMessageMB: settings.maxMessageMB,
-    ...(socketDir !== undefined ? { socketDir } : {}),
-    ...(address !== undefined ? { address } : {}),
+    job: {
+      name: `pyml-batch-${manifest.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').slice(0, 30)}-${folderId(request.folder)}-${unique}`,
+      socketKey: `b-${folderId(request.folder)}-${unique}`,
+      labels: { [BATCH_LABEL]: manifest.name },
+    },
   });
-  spec.Labels = { [BATCH_LABEL]: manifest.name, [LABEL.folder]: request.folder, ...(socketDir ? { [LABEL.socketDir]: socketDir } : {}) };
-
-  request.onProgress?.('starting the model container');
-  let container;
-  try {
-    container = await engine.docker.createContainer(spec);
-    await container.start();
-  } catch (err) {
-    if (container) await removeContainer(container);
-    if (socketDir) await removeSocketDir({ dir: socketDir });
-    throw err;
-  }
-  const info = await container.inspect();
-  if (address === undefined) {
-    const port = info.NetworkSettings.Ports[`${CONTAINER_PORT}/tcp`]?.[0]?.HostPort;
-    address = port ? `127.0.0.1:${port}` : '127.0.0.1:0';
-  }
-  const model = new ModelContainer(
-    container,
-    { id: info.Id, name, modelName: manifest.name, folder: request.folder, mode: 'run', image, address, ...(socketDir ? { socketDir } : {}) },
-    { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageMB * 1024 * 1024 },
-    'not-running',
-  );
-  request.onProgress?.('loading the model');
-  try {
-    await waitUntilReady(model, settings.readyTimeoutMs ?? 120_000, request.signal);
-  } catch (err) {
-    await model.stop(2).catch(() => undefined);
-    throw err;
-  }
-  return model;
 }
 
 /** A predictor over a model container: each request gets `timeoutMs` and is cancelled with the run. */

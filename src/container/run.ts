@@ -13,7 +13,7 @@ import { CONTAINER_PORT, containerName, folderId, LABEL } from './labels';
 import { logTail } from './logs';
 import { ModelContainer, removeContainer, type ModelContainerInfo } from './modelContainer';
 import { containerSpec, containerUser, type RunMode } from './runSpec';
-import { prepareSocketDir, socketBaseDir, socketLocation } from './socketDir';
+import { prepareSocketDir, removeSocketDir, socketBaseDir, socketLocation } from './socketDir';
 
 export interface RunSettings {
   readonly network: boolean;
@@ -39,18 +39,26 @@ export interface StartRequest {
   readonly signal?: AbortSignal;
   /** Told what is going on while waiting ("starting", "loading the model"). */
   readonly onProgress?: (message: string) => void;
+  /**
+   * A container for one job (batch): its own name and socket folder, these labels instead of the
+   * model-container labels (so the Models view does not list it as the model), and removed with its
+   * socket folder when it fails to start. Default: the model folder's container, replacing an
+   * earlier one, kept after a failed start so that its log can be read.
+   */
+  readonly job?: { readonly name: string; readonly socketKey: string; readonly labels: Readonly<Record<string, string>> };
 }
 
 export async function startModel(engine: Engine, request: StartRequest): Promise<ModelContainer> {
   const { manifest, settings } = request;
   const hostUser = request.hostUser ?? currentUser();
-  const name = containerName(manifest, request.folder);
+  const { job } = request;
+  const name = job?.name ?? containerName(manifest, request.folder);
   await removeContainer(engine.docker.getContainer(name));
 
   let socketDir: string | undefined;
   let address: string | undefined;
   if (engine.socketsCrossIntoContainers) {
-    const location = socketLocation(request.socketBase ?? socketBaseDir(process.env, hostUser.uid, os.tmpdir()), folderId(request.folder));
+    const location = socketLocation(request.socketBase ?? socketBaseDir(process.env, hostUser.uid, os.tmpdir()), job?.socketKey ?? folderId(request.folder));
     // With a rootless engine the folder stays the host user's: that is who the container's root is.
     const owner = engine.rootless ? hostUser : containerUser(hostUser);
     await prepareSocketDir(location, owner, hostUser.uid);
@@ -72,12 +80,15 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
     ...(socketDir !== undefined ? { socketDir } : {}),
     ...(address !== undefined ? { address } : {}),
   });
+  if (job) spec.Labels = { ...job.labels, [LABEL.folder]: request.folder, ...(socketDir !== undefined ? { [LABEL.socketDir]: socketDir } : {}) };
   request.onProgress?.('creating the container');
-  const container = await engine.docker.createContainer(spec);
+  let container: Docker.Container | undefined;
   try {
+    container = await engine.docker.createContainer(spec);
     await container.start();
   } catch (err) {
-    await removeContainer(container);
+    if (container) await removeContainer(container);
+    if (job && socketDir !== undefined) await removeSocketDir({ dir: socketDir });
     throw err;
   }
   const info = await container.inspect();
@@ -106,7 +117,8 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
   try {
     await waitUntilReady(model, settings.readyTimeoutMs ?? 120_000, request.signal);
   } catch (err) {
-    model.close();
+    if (job) await model.stop(2).catch(() => undefined);
+    else model.close();
     throw err;
   }
   return model;
