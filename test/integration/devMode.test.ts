@@ -41,9 +41,8 @@ class IdentityModel(DataFrameModel):
         return df
 `;
 
-const SLOW = `"""Edited in the test: announces the request, then takes its time."""
-import sys
-import time
+const SLOW = `"""Edited in the test: announces the request, then holds it until the container is killed."""
+import threading
 
 import pandas as pd
 from pyml import DataFrameModel
@@ -55,7 +54,7 @@ class IdentityModel(DataFrameModel):
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         print("PREDICT-STARTED", flush=True)
-        time.sleep(60)
+        threading.Event().wait()  # blocks until the test kills the container
         return df
 `;
 
