@@ -1,6 +1,7 @@
 """The .proto: the published KServe/Triton names and field numbers, and stubs
 that are up to date and live in their own descriptor pool."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,8 +122,13 @@ def test_package_and_service():
     }
 
 
-@pytest.mark.skipif(shutil.which("protoc") is None, reason="protoc not installed (apt-get install protobuf-compiler)")
 def test_generated_module_is_up_to_date(tmp_path):
+    if shutil.which("protoc") is None:
+        # CI provisions protobuf-compiler (npm run setup -- --only python): there its absence fails.
+        message = "protoc not installed (apt-get install protobuf-compiler)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI provisions every prerequisite, so this fails instead of skipping")
+        pytest.skip(message)
     out = tmp_path / "set.pb"
     subprocess.run(["protoc", "--proto_path", str(PROTO_DIR), "--descriptor_set_out", str(out), "grpc_predict_v2.proto"], check=True)
     data = out.read_bytes()

@@ -21,6 +21,7 @@ const { PanelSession } = require(out('src/predict/session.js'));
 const { panelHtml } = require(out('src/predict/html.js'));
 const { saveSample } = require(out('src/predict/samples.js'));
 const { liveServerUnavailable, startServer, PANEL_FIXTURES, PROTO } = require(out('test/unit/predict/liveServer.js'));
+const { requirePrerequisite } = require(out('test/prerequisite.js'));
 const arrow = require('apache-arrow');
 
 const shots = path.join(resultsDir, 'ui');
@@ -136,13 +137,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
   let work = '';
 
   before(async function () {
-    const why = liveServerUnavailable();
-    if (why) {
-      // CI provisions Debian's python with the runtime's packages: there a missing one fails.
-      if (process.env.CI) throw new Error(`${why} (CI provisions every prerequisite, so this fails instead of skipping)`);
-      console.log(`skipped: ${why}`);
-      this.skip();
-    }
+    requirePrerequisite(this, liveServerUnavailable());
     assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'webview.js')), 'dist/webview.js is missing: npm run build');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-panel-ui-'));
     fs.cpSync(path.join(PANEL_FIXTURES, 'panel-df'), path.join(work, 'panel-df'), { recursive: true });
