@@ -29,11 +29,7 @@ export class Problems implements vscode.Disposable {
     this.set(
       'build',
       folder,
-      diagnostics.map((d) => {
-        const diagnostic = this.diagnostic(d.line, d.message, 'build');
-        diagnostic.code = buildCode(d.file);
-        return { uri: vscode.Uri.file(path.join(folder, d.file)), diagnostic };
-      }),
+      diagnostics.map((d) => ({ uri: vscode.Uri.file(path.join(folder, d.file)), diagnostic: this.diagnostic(d.line, d.message, 'build', buildCode(d.file)) })),
     );
   }
 
@@ -55,10 +51,11 @@ export class Problems implements vscode.Disposable {
     this.collection.dispose();
   }
 
-  private diagnostic(line: number, message: string, phase: ProblemPhase): vscode.Diagnostic {
+  private diagnostic(line: number, message: string, phase: ProblemPhase, code?: string): vscode.Diagnostic {
     const range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
     const d = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
     d.source = phase === 'build' ? BUILD_SOURCE : phase === 'reload' ? 'PyML reload' : 'PyML run';
+    if (code !== undefined) d.code = code;
     return d;
   }
 
