@@ -14,14 +14,16 @@ export const BASE_SUITE = 'bookworm';
 /**
  * Debian packages in the test base image. Changing this list rebuilds the image (its hash is a label).
  * python3-torch (bookworm: 1.13.1, CPU only) is there for the PyTorch templates; it adds about 1 GB.
+ * python3-debugpy is for debugging a model in its container, python3-distributed for cluster batch runs.
  */
 export const BASE_PACKAGES = Object.freeze([
   'python3', 'python3-grpcio', 'python3-protobuf', 'python3-numpy', 'python3-pandas', 'python3-yaml',
   'python3-pip', 'python3-sklearn', 'python3-joblib', 'python3-pytest', 'python3-torch',
+  'python3-debugpy', 'python3-distributed',
 ]);
 
 /** Python modules the image must import; checked after a build. */
-const SMOKE_IMPORTS = ['grpc', 'google.protobuf', 'numpy', 'pandas', 'yaml', 'sklearn', 'joblib', 'pytest', 'torch'];
+const SMOKE_IMPORTS = ['grpc', 'google.protobuf', 'numpy', 'pandas', 'yaml', 'sklearn', 'joblib', 'pytest', 'torch', 'debugpy', 'distributed'];
 
 const LABEL_HASH = 'org.pyml.base.hash';
 const LABEL_PACKAGES = 'org.pyml.base.packages';
