@@ -14,6 +14,7 @@ import path from 'node:path';
 import { formatDuration, heading, info, reportFatal } from '../scripts/lib/log.mjs';
 import { hostPython, repoRoot, resultsDir } from '../scripts/lib/paths.mjs';
 import { mustRun, run } from '../scripts/lib/proc.mjs';
+import { ensureNodeModules } from '../scripts/lib/deps.mjs';
 import { setup } from '../scripts/setup.mjs';
 import { runSuite } from '../test/vscode/runner/suite.mjs';
 
@@ -157,7 +158,7 @@ async function main() {
   const needs = new Set(['python']);
   if (only.has('activation')) ['chromium', 'code-server'].forEach((n) => needs.add(n));
   for (const [name, bench] of Object.entries(TS_BENCHES)) if (only.has(name)) bench.needs.forEach((n) => needs.add(n));
-  await setup([...needs]);
+  await Promise.all([ensureNodeModules(), setup([...needs])]);
   if (process.argv.includes('--no-build')) {
     info('--no-build: using the existing dist/ and out/');
   } else {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { installVsix, makeProfile, startCodeServer } from './lib/codeserver.mjs';
+import { ensureNodeModules } from './lib/deps.mjs';
 import { dockerEnv } from './lib/docker.mjs';
 import { SetupError, heading, info, reportFatal } from './lib/log.mjs';
 import { baseImageTag, cacheDir, repoRoot, vsixPath } from './lib/paths.mjs';
@@ -85,7 +86,7 @@ async function setupDocker() {
 
 async function main() {
   const { desktop, build, port } = parseArgs(process.argv.slice(2));
-  const docker = await setupDocker();
+  const [, docker] = await Promise.all([ensureNodeModules(), setupDocker()]);
   if (desktop) {
     await openDesktop(docker);
     return;

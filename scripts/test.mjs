@@ -3,6 +3,7 @@
 // Provisions, builds, runs the five test layers in order, and prints their counts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureNodeModules } from './lib/deps.mjs';
 import { dockerEnv } from './lib/docker.mjs';
 import { SetupError, formatDuration, heading, reportFatal } from './lib/log.mjs';
 import { baseImageTag, hostPython, repoRoot, resultsDir, vsixPath } from './lib/paths.mjs';
@@ -186,7 +187,9 @@ async function main() {
   /** @type {import('./setup.mjs').SetupResult} */
   let provisioned = {};
   try {
-    if (doSetup && steps.length) provisioned = await setup(steps);
+    // npm's dependencies (a fresh clone has none) install beside the provisioning.
+    const [, result] = await Promise.all([ensureNodeModules(), doSetup && steps.length ? setup(steps) : {}]);
+    provisioned = result;
   } catch (err) {
     reportFatal(err);
     console.log('\nsetup failed: no layer ran; each selected layer counts as 1 failure');
