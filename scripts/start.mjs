@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm start [-- --desktop] [--port N] [--no-build]
 // Sets up, builds and packages the extension, installs it into a code-server profile under .cache/start,
-// and opens it on an example model workspace (.cache/workspace). Runs until Ctrl+C.
+// and opens it on the example workspace (examples/, copied to .cache/workspace). Runs until Ctrl+C.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,25 +35,23 @@ function parseArgs(argv) {
 }
 
 /**
- * Creates or refreshes the example workspace: examples/ when the repository has it, else a minimal model.
- * Files the user added to the workspace are kept; files from examples/ are overwritten.
+ * Creates or refreshes the example workspace from examples/ (a DataFrame model, a tensor model, a table
+ * and a SQL query for batch). Files the user added to the workspace are kept; files from examples/ are
+ * overwritten.
  */
 function prepareWorkspace() {
   const examples = path.join(repoRoot, 'examples');
+  if (!fs.existsSync(path.join(examples, 'README.md'))) throw new SetupError(`${examples} is missing: this clone is incomplete`);
   fs.mkdirSync(workspaceDir, { recursive: true });
-  if (fs.existsSync(examples) && fs.readdirSync(examples).length > 0) {
-    fs.cpSync(examples, workspaceDir, { recursive: true });
-    info('workspace: examples/ copied to .cache/workspace');
-  } else {
-    const model = path.join(workspaceDir, 'identity');
-    if (!fs.existsSync(model)) fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'identity-model'), model, { recursive: true });
-    info('workspace: no examples/ yet; a minimal identity model in .cache/workspace/identity');
-  }
+  fs.cpSync(examples, workspaceDir, { recursive: true });
+  info(`workspace: examples/ copied to ${path.relative(repoRoot, workspaceDir)}`);
   const settingsFile = path.join(workspaceDir, '.vscode', 'settings.json');
   /** @type {Record<string, unknown>} */
   let settings = {};
   try { settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* new */ }
   settings['pyml.build.baseImage'] = baseImageTag;
+  // The workspace sits inside this clone: without this, the Git extension offers to open the parent repository.
+  settings['git.openRepositoryInParentFolders'] = 'never';
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
 }
@@ -96,7 +94,8 @@ async function main() {
     heading('build and package');
     await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
   }
-  const profile = makeProfile(path.join(cacheDir, 'start'));
+  // A person's first look: the Welcome page, which lists PyML's walkthrough (the test profiles open nothing).
+  const profile = makeProfile(path.join(cacheDir, 'start'), { settings: { 'workbench.startupEditor': 'welcomePage' } });
   info('installing the .vsix into .cache/start');
   await installVsix(profile, vsixPath);
   prepareWorkspace();
