@@ -9,7 +9,7 @@ per-value work. Every check names the input and says what was expected.
 """
 
 import struct
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -173,7 +173,7 @@ def encode_raw(dtype: DType, values: Any) -> Buffer:
         return encode_bytes_elements(values)
     if values.dtype is dtype.wire or values.dtype == dtype.wire:
         if values.flags.c_contiguous:
-            return values
+            return cast(Buffer, values)
     return np.ascontiguousarray(values, dtype=dtype.wire)
 
 

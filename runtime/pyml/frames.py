@@ -10,7 +10,7 @@ Missing values (see runtime/README.md):
     that has a missing value.
 """
 
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,7 @@ class FrameLayout:
             return None
         index = self._range_index(block.rows)
         if self._one_block is not None:
-            return self._one_block(values, self.input_index, index)  # type: ignore[no-any-return]
+            return self._one_block(values, self.input_index, index)
         return pd.DataFrame(values.T, columns=self.input_index, index=index, copy=False)
 
     def _range_index(self, rows: int) -> "pd.RangeIndex":
@@ -305,7 +305,7 @@ def cast_numeric(name: str, dtype: DType, values: "np.ndarray", source: Optional
 
 def check_objects(spec: TensorSpec, values: "np.ndarray", allow_missing: bool) -> ColumnOut:
     """Elements declared string (str) or bytes: check each, find missing ones (None, NaN, NA)."""
-    want = str if spec.dtype.is_text else (bytes, bytearray)
+    want: Union[type, Tuple[type, ...]] = str if spec.dtype.is_text else (bytes, bytearray)
     flat = values.reshape(-1)
     missing: Optional[np.ndarray] = None
     for i, v in enumerate(flat):

@@ -62,7 +62,7 @@ def summary(report: Dict[str, Any]) -> str:
     if model_frames:
         top = model_frames[-1]
         head += " (%s:%d in %s)" % (top["file"], top["line"], top["function"])
-    return head
+    return str(head)
 
 
 def encode(report: Dict[str, Any], limit: int = MAX_REPORT_BYTES) -> bytes:

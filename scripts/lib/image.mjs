@@ -20,6 +20,8 @@ export const BASE_PACKAGES = Object.freeze([
   'python3', 'python3-grpcio', 'python3-protobuf', 'python3-numpy', 'python3-pandas', 'python3-yaml',
   'python3-pip', 'python3-sklearn', 'python3-joblib', 'python3-pytest', 'python3-torch',
   'python3-debugpy', 'python3-distributed',
+  // debugpy needs gdb, which needs libboost-regex1.74.0-icu72: a virtual package debootstrap does not resolve.
+  'libboost-regex1.74.0',
 ]);
 
 /** Python modules the image must import; checked after a build. */

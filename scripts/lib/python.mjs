@@ -4,9 +4,13 @@ import { SetupError, info } from './log.mjs';
 import { hostPython } from './paths.mjs';
 import { run, which } from './proc.mjs';
 
-/** apt packages the host-side Python tests need (protoc generates the runtime's gRPC stubs). */
+/**
+ * apt packages the host-side Python tests need (protoc generates the runtime's gRPC stubs; mypy type-checks
+ * the runtime in `npm run check`).
+ */
 export const HOST_PACKAGES = Object.freeze([
   'python3-grpcio', 'python3-protobuf', 'python3-numpy', 'python3-pandas', 'python3-yaml', 'python3-pytest', 'protobuf-compiler',
+  'python3-mypy',
 ]);
 const IMPORTS = ['grpc', 'google.protobuf', 'numpy', 'pandas', 'yaml', 'pytest'];
 

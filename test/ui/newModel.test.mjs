@@ -16,10 +16,10 @@ import { closeWorkbench, openWorkbench, ROW, runFromPalette, shots as screenshot
  */
 async function waitForStep(page, n, timeout = 15_000) {
   const want = `${n}/4`;
-  await page.waitForFunction(([sel, step]) => {
+  await page.waitForFunction(({ sel, step }) => {
     const bar = document.querySelector(`${sel} .quick-input-titlebar`)?.textContent ?? '';
     return bar.includes('PyML: New Model') && bar.includes(step);
-  }, [WIDGET, want], { timeout }).catch(async (err) => {
+  }, { sel: WIDGET, step: want }, { timeout }).catch(async (err) => {
     const bar = await page.locator(`${WIDGET} .quick-input-titlebar`).first().innerHTML().catch(() => 'no title bar');
     await page.screenshot({ path: path.join(screenshotDir, 'new-model-failure.png') });
     throw new Error(`step ${want} of New Model did not show (title bar: ${bar}): ${err.message}`);
@@ -81,7 +81,7 @@ describe('New Model through the command palette (packaged extension in code-serv
 
     await waitForStep(page, 4);
     const folder = path.join(workspace, 'iris-demo');
-    await page.waitForFunction(([sel, want]) => document.querySelector(`${sel} input`)?.value === want, [WIDGET, folder], { timeout: 10_000 });
+    await page.waitForFunction(([sel, want]) => /** @type {HTMLInputElement | null} */ (document.querySelector(`${sel} input`))?.value === want, [WIDGET, folder], { timeout: 10_000 });
     await page.keyboard.press('Enter');
 
     // model.py opens in the editor, with the derived class.

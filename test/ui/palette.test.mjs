@@ -31,10 +31,10 @@ async function paletteRows(page, text) {
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${text}`);
   // The list is filtered on each keystroke; wait for it to settle on rows that match.
-  await page.waitForFunction(([sel, want]) => {
+  await page.waitForFunction(({ sel, want }) => {
     const rows = [...document.querySelectorAll(sel)];
     return rows.length > 0 && rows.some((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').toLowerCase().includes(want));
-  }, [ROW, text.toLowerCase()], { timeout: 3_000 }).catch(() => undefined);
+  }, { sel: ROW, want: text.toLowerCase() }, { timeout: 3_000 }).catch(() => undefined);
   return page.locator(`${ROW} .label-name`).allTextContents();
 }
 
@@ -79,7 +79,7 @@ describe('command palette (packaged extension in code-server)', function () {
     assert.ok(rows.includes(firstTitle), `"${firstTitle}" never appeared in the palette; rows: ${rows.join(' | ')}`);
     // The list is virtualised: a title not rendered in the ">PyML" view is looked up on its own.
     const missing = [];
-    for (const title of expectedTitles.filter((t) => !rows.includes(t))) {
+    for (const title of expectedTitles.filter((/** @type {string} */ t) => !rows.includes(t))) {
       const found = await waitForRows(page, title, (r) => r.includes(title), 10_000);
       if (!found.includes(title)) missing.push(title);
     }

@@ -25,7 +25,10 @@ async function rows(view, id) {
   return view.locator(`[data-testid="${id}"] .vt-row:not([hidden])`).evaluateAll((els) => els.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 }
 
-/** Waits until a table shows `n` rows, every one filled in. @param {import('playwright-core').FrameLocator} view */
+/**
+ * Waits until a table shows `n` rows, every one filled in.
+ * @param {import('playwright-core').FrameLocator} view @param {string} id @param {number} n
+ */
 async function waitForRows(view, id, n) {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -43,11 +46,11 @@ async function chooseFile(page, file) {
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   // The dialog fills in the current folder once it has read it, which can overwrite a path typed
   // before: wait for that, then type the path until the input holds it.
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? '').startsWith('/'), selector, { timeout: 20_000 });
+  await page.waitForFunction((sel) => (/** @type {HTMLInputElement | null} */ (document.querySelector(sel))?.value ?? '').startsWith('/'), selector, { timeout: 20_000 });
   const deadline = Date.now() + 20_000;
   for (;;) {
     await input.fill(file);
-    const held = await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.value === want, [selector, file], { timeout: 2_000 })
+    const held = await page.waitForFunction(([sel, want]) => /** @type {HTMLInputElement | null} */ (document.querySelector(sel ?? ''))?.value === want, [selector, file], { timeout: 2_000 })
       .then(() => true, () => false);
     if (held) break;
     if (Date.now() > deadline) throw new Error(`the file dialog never kept the path ${file}`);
@@ -130,7 +133,7 @@ describe('test prediction panel (packaged extension in code-server)', function (
         await select.evaluate((el) => {
           const option = [...el.querySelectorAll('vscode-option')].find((o) => (o.textContent ?? '').includes('panel-df'));
           /** @type {any} */ (el).value = option?.getAttribute('value') ?? '';
-          el.dispatchEvent(new el.ownerDocument.defaultView.Event('change'));
+          el.dispatchEvent(new window.Event('change'));
         });
       });
     } else {
@@ -138,7 +141,7 @@ describe('test prediction panel (packaged extension in code-server)', function (
       await view.locator('[data-testid="connect"]').click();
     }
     await view.locator('[data-testid="connection"] strong', { hasText: 'panel-df' }).waitFor({ timeout: 60_000 });
-    const cell = (col, row) => view.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
+    const cell = (/** @type {string} */ col, /** @type {number} */ row) => view.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
     await cell('x', 0).fill('1.25');
     await cell('n', 0).fill('7');
     await cell('label', 0).fill('hello');
@@ -173,7 +176,7 @@ describe('test prediction panel (packaged extension in code-server)', function (
     // Back to the grid when an earlier test left a loaded file as the input.
     const clear = view.locator('[data-testid="clear-loaded"]');
     if (await clear.count()) await clear.click();
-    const cell = (col) => view.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
+    const cell = (/** @type {string} */ col) => view.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
     await cell('label').fill('boom');
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="frames"]').waitFor({ timeout: 60_000 });

@@ -16,7 +16,7 @@ import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { repoRoot, resultsDir } from '../../scripts/lib/paths.mjs';
 
 const require = createRequire(import.meta.url);
-const out = (p) => path.join(repoRoot, 'out', p);
+const out = (/** @type {string} */ p) => path.join(repoRoot, 'out', p);
 const { PanelSession } = require(out('src/predict/session.js'));
 const { panelHtml } = require(out('src/predict/html.js'));
 const { saveSample } = require(out('src/predict/samples.js'));
@@ -45,7 +45,7 @@ async function openPanelPage(browser, modelFolder) {
       res.end(panelHtml({ cspSource: origin, nonce, script: `${origin}/dist/webview.js`, css: `${origin}/media/predict/panel.css` }));
       return;
     }
-    const file = files[url];
+    const file = /** @type {Record<string, string>} */ (files)[url];
     if (!file) {
       res.writeHead(404);
       res.end();
@@ -58,38 +58,39 @@ async function openPanelPage(browser, modelFolder) {
   const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 
   const page = await browser.newPage();
+  /** @type {string[]} */
   const violations = [];
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
   });
   const host = {
-    opened: [],
-    logs: [],
-    nextFile: undefined,
-    post: (message) => {
+    opened: /** @type {{ file: string, line: number | undefined }[]} */ ([]),
+    logs: /** @type {unknown[]} */ ([]),
+    nextFile: /** @type {string | undefined} */ (undefined),
+    post: (/** @type {unknown} */ message) => {
       void page.evaluate((m) => window.postMessage(m, '*'), message).catch(() => undefined);
     },
-    log: { info: (m) => host.logs.push(m), warn: (m) => host.logs.push(m), error: (m) => host.logs.push(m) },
+    log: { info: (/** @type {unknown} */ m) => host.logs.push(m), warn: (/** @type {unknown} */ m) => host.logs.push(m), error: (/** @type {unknown} */ m) => host.logs.push(m) },
     listTargets: async () => ({ targets: [] }),
     pickInputFile: async () => host.nextFile,
-    openFile: async (file, line) => {
+    openFile: async (/** @type {string} */ file, /** @type {number | undefined} */ line) => {
       host.opened.push({ file, line });
     },
     copy: async () => undefined,
     modelFolder: async () => modelFolder,
-    writeSample: (folder, name, json) => saveSample(folder, name, json),
+    writeSample: (/** @type {string} */ folder, /** @type {string} */ name, /** @type {string} */ json) => saveSample(folder, name, json),
     settings: () => ({ protoPath: PROTO, maxMessageBytes: 512 << 20, timeoutMs: 120_000 }),
   };
   const session = new PanelSession(host);
-  await page.exposeFunction('__pymlToExtension', (m) => session.receive(m));
+  await page.exposeFunction('__pymlToExtension', (/** @type {unknown} */ m) => session.receive(m));
   await page.addInitScript(() => {
-    let state = {};
+    let state = /** @type {unknown} */ ({});
     // @ts-expect-error the stand-in for VS Code's webview API
     window.acquireVsCodeApi = () => ({
       // @ts-expect-error exposed by Playwright
       postMessage: (m) => window.__pymlToExtension(m),
       getState: () => state,
-      setState: (s) => {
+      setState: (/** @type {unknown} */ s) => {
         state = s;
       },
     });
@@ -162,7 +163,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       const { page } = p;
       await connect(page, dfServer.address);
       assert.match(await page.locator('[data-testid="connection"]').innerText(), /panel-df/);
-      const cell = (col, row) => page.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
+      const cell = (/** @type {string} */ col, /** @type {number} */ row) => page.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
       await cell('x', 0).fill('2.25');
       await cell('n', 0).fill('41');
       await cell('label', 0).fill('héllo');
@@ -223,7 +224,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       for (const r of rows) {
         const doubled = JSON.parse(r[2] ?? '[]');
         assert.equal(doubled.length, 4);
-        assert.ok(Math.abs(Number(r[1]) - doubled.reduce((a, b) => a + b, 0) / 2) < 1e-3, JSON.stringify(r));
+        assert.ok(Math.abs(Number(r[1]) - doubled.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0) / 2) < 1e-3, JSON.stringify(r));
       }
       await page.screenshot({ path: path.join(shots, 'panel-tensor.png'), fullPage: true });
     } finally {
@@ -236,7 +237,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
     try {
       const { page } = p;
       await connect(page, dfServer.address);
-      const cell = (col) => page.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
+      const cell = (/** @type {string} */ col) => page.locator(`[data-testid="grid"] tr[data-row="0"] input[data-col="${col}"]`);
       await cell('x').fill('1');
       await cell('n').fill('1');
       await cell('label').fill('boom');
@@ -300,7 +301,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       const { page, host } = p;
       await connect(page, wideServer.address);
       const rows = 1_000_000;
-      const columns = {};
+      const columns = /** @type {Record<string, import('apache-arrow').Vector>} */ ({});
       for (let c = 0; c < 8; c++) {
         const v = new Float64Array(rows);
         for (let r = 0; r < rows; r++) v[r] = r + c / 10;
