@@ -94,8 +94,7 @@ async function main() {
     heading('build and package');
     await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
   }
-  // A person's first look: the Welcome page, which lists PyML's walkthrough (the test profiles open nothing).
-  const profile = makeProfile(path.join(cacheDir, 'start'), { settings: { 'workbench.startupEditor': 'welcomePage' } });
+  const profile = makeProfile(path.join(cacheDir, 'start'));
   info('installing the .vsix into .cache/start');
   await installVsix(profile, vsixPath);
   prepareWorkspace();
