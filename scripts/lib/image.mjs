@@ -30,13 +30,15 @@ export const BASE_PACKAGES = Object.freeze([
 /**
  * The test base images: Debian 12 (Python 3.11, numpy 1.24, pandas 1.5, torch 1.13) and Debian 13
  * (Python 3.13, numpy 2.2, pandas 2.2, torch 2.6), the old and the new stack a model meets.
- * trixie's python3-grpcio depends on the virtual package libre2-11-absl20240722, which debootstrap
- * does not resolve: libre2-11 is named explicitly.
+ * debootstrap does not resolve virtual packages, so their providers are named explicitly: trixie's
+ * python3-grpcio needs libre2-11-absl20240722 (libre2-11); python3-debugpy needs python3-pydevd, which
+ * needs gdb, which needs libboost-regex1.74.0-icu72 on bookworm (libboost-regex1.74.0) and
+ * libboost-regex1.83.0-icu76 on trixie (libboost-regex1.83.0).
  * @type {readonly BaseImage[]}
  */
 export const BASE_IMAGES = Object.freeze([
-  { suite: 'bookworm', tag: baseImageTag, extra: [] },
-  { suite: 'trixie', tag: trixieImageTag, extra: ['libre2-11'] },
+  { suite: 'bookworm', tag: baseImageTag, extra: ['libboost-regex1.74.0'] },
+  { suite: 'trixie', tag: trixieImageTag, extra: ['libre2-11', 'libboost-regex1.83.0'] },
 ]);
 
 /** Python modules the image must import; checked after a build. */

@@ -7,7 +7,7 @@
  *   model requirements (requirements.txt) → runtime code → how to start → model code → labels.
  * Editing model.py rebuilds the model layer and the labels only.
  *
- * Works on `python:3.11-slim` (python at /usr/local/bin) and on Debian's own python3 (PEP 668
+ * Works on `python:3.x-slim` (python at /usr/local/bin) and on Debian's own python3 (PEP 668
  * "externally managed": PIP_BREAK_SYSTEM_PACKAGES). pip is only called when a requirements file
  * has requirements, and requirements the base image already satisfies need no package index.
  *
