@@ -255,8 +255,8 @@ def _check_column(spec: TensorSpec, column: Any) -> ColumnOut:
     dtype = spec.dtype
     name = spec.name
     if len(column) == 0 and getattr(column, "dtype", None) in _UNTYPED_EMPTY:
-        # A column made from no values (pd.DataFrame({"y": []})) is float64 on pandas 1.x and
-        # object on pandas 2.x: it holds nothing that could be lost, so it is zero rows of `dtype`.
+        # A column made from no values is float64 (pd.DataFrame({"y": []}), pd.Series([]) on pandas 1)
+        # or object (pd.Series([]) on pandas 2): it holds nothing that could be lost: zero rows of `dtype`.
         return (spec, np.empty(0, dtype=dtype.wire if dtype.wire is not None else object), None)
     if isinstance(column, np.ndarray) and column.dtype != object:
         if dtype.is_bytes:

@@ -47,8 +47,9 @@ STACK_FRAME = {
                     mode = df["mode"].iloc[0] if len(df) else "empty"
                     n = len(df)
                     if mode == "empty":
-                        # Columns built from empty lists: float64 on pandas 1.5, object on 2.x.
-                        return pd.DataFrame({"f": pd.Series([], dtype=object), "i": [], "s": [], "b": [], "u8": []})
+                        # Untyped empty columns: pd.Series([]) is object on pandas 2 (float64 on 1.5),
+                        # a column from an empty list is float64 on both.
+                        return pd.DataFrame({"f": pd.Series([], dtype=object), "i": [], "s": pd.Series([], dtype=object), "b": [], "u8": []})
                     if mode == "nullable":
                         return pd.DataFrame({
                             "f": pd.array([1.5, None, 3.0][:n], dtype="Float64"),
@@ -137,13 +138,13 @@ def validity(result, name):
 
 
 def test_empty_column_dtype_of_each_pandas():
-    # A column from an empty list changed: float64 on pandas 1.x (pd.Series([]) warns), object on 2.x.
-    # So the answer codec takes an empty object column as zero rows of any declared dtype.
-    expected = np.float64 if pd.__version__.startswith("1.") else object
+    # pd.Series([]) changed: float64 on pandas 1.x (with a warning), object on 2.x. A frame column
+    # from an empty list is float64 on both. So the answer codec takes an empty float64 or object
+    # column as zero rows of any declared dtype.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert pd.Series([]).dtype == expected
-    assert pd.DataFrame({"c": []})["c"].dtype == expected
+        assert pd.Series([]).dtype == (np.float64 if pd.__version__.startswith("1.") else object)
+    assert pd.DataFrame({"c": []})["c"].dtype == np.float64
 
 
 def test_nullable_arrays_give_what_the_output_codec_reads():
