@@ -124,13 +124,13 @@ export async function ensureBaseImage(engine, image) {
   }
   await ensurePackages(['debootstrap'], 'the test base image', { recommends: true }); // gnupg, keyring
   const rootfs = path.join(cacheDir, `base-rootfs-${suite}`);
-  fs.rmSync(rootfs, { recursive: true, force: true });
+  await removeRootfs(rootfs);
   fs.mkdirSync(logsDir, { recursive: true });
   const mirror = debianMirror();
   const logName = `debootstrap-${suite}.log`;
   info(`debootstrap ${suite} from ${mirror} with ${packages.length} packages (log: .cache/logs/${logName})`);
   await mustRun('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, suite, rootfs, mirror], {
-    logFile: path.join(logsDir, logName), heartbeatMs: 20_000, timeoutMs: 20 * 60_000,
+    logFile: path.join(logsDir, logName), heartbeatMs: 30_000, timeoutMs: 45 * 60_000, // 20 min on a busy 2-core machine
     show: (line) => /^I: (Retrieving Release|Resolving|Found additional|Checking|Installing core|Base system installed)/.test(line)
       || /^[EW]: /.test(line),
   });
@@ -146,12 +146,26 @@ export async function ensureBaseImage(engine, image) {
     'ENV LANG=C.UTF-8',
     'CMD ["python3"]',
   ]);
-  fs.rmSync(rootfs, { recursive: true, force: true });
+  await removeRootfs(rootfs);
   const smoke = `import ${SMOKE_IMPORTS.join(', ')}; import sys; print(sys.version.split()[0], numpy.__version__, pandas.__version__)`;
   const check = await mustRun(engine.cli, ['run', '--rm', '--network', 'none', tag, 'python3', '-c', smoke], { timeoutMs: 120_000 });
   const [py, np, pd] = check.stdout.trim().split(' ');
   info(`${tag} built: Python ${py}, numpy ${np}, pandas ${pd}; imports ${SMOKE_IMPORTS.join(' ')} work`);
   if (oldId) await run(engine.cli, ['image', 'rm', oldId]); // the replaced image; kept if a container still uses it
+}
+
+/**
+ * Removes a root filesystem folder, first unmounting what an interrupted debootstrap left mounted in
+ * it (/proc, /sys): removing through a live mount fails with EBUSY, or worse, reaches the host's files.
+ * @param {string} rootfs
+ */
+async function removeRootfs(rootfs) {
+  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((/** @type {string | undefined} */ m) => m !== undefined && (m === rootfs || m.startsWith(`${rootfs}/`)))
+    .sort((a, b) => b.length - a.length); // innermost first
+  for (const m of /** @type {string[]} */ (mounts)) await mustRun('umount', [m]);
+  fs.rmSync(rootfs, { recursive: true, force: true });
 }
 
 /**
