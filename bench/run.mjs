@@ -3,7 +3,7 @@
 //  1. The extension's activation time, measured by the extension itself in code-server's extension host
 //     (activate() returns { activationMs }), over several fresh starts; ratio to the 50 ms budget.
 //  2. bench/runtime/bench_*.py (the Python runtime's benchmarks, `--json PATH`; other .py files there are
-//     their helpers), with Debian's python.
+//     their helpers), with Debian's python on the host and again in a container of pyml-base:trixie.
 //  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
 //     measures its own baseline in the same run): the language server, the container build and dev
 //     mode, the panel's round trip, and batch prediction.
@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatDuration, heading, info, reportFatal } from '../scripts/lib/log.mjs';
-import { hostPython, repoRoot, resultsDir } from '../scripts/lib/paths.mjs';
+import { dockerCli } from '../scripts/lib/docker.mjs';
+import { hostPython, repoRoot, resultsDir, trixieImageTag } from '../scripts/lib/paths.mjs';
 import { mustRun, run } from '../scripts/lib/proc.mjs';
 import { ensureNodeModules } from '../scripts/lib/deps.mjs';
 import { setup } from '../scripts/setup.mjs';
@@ -72,24 +73,47 @@ async function activationBench() {
   };
 }
 
+/**
+ * Each bench/runtime/bench_*.py runs twice: on the host's Python (Debian 12: Python 3.11, numpy 1.24,
+ * pandas 1.5) and in a container of pyml-base:trixie (Debian 13: Python 3.13, numpy 2.2, pandas 2.2),
+ * each against its own grpcio floor measured in the same run, on the same stack.
+ */
 async function runtimeBenches() {
   const dir = path.join(repoRoot, 'bench', 'runtime');
   const scripts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^bench_.*\.py$/.test(f)).sort() : [];
   /** @type {Record<string, unknown>} */
   const results = {};
   for (const script of scripts) {
-    heading(`runtime bench: bench/runtime/${script}`);
-    const json = path.join(outDir, `${path.basename(script, '.py')}.json`);
-    fs.rmSync(json, { force: true });
-    const started = Date.now();
-    await mustRun(hostPython, [path.join(dir, script), '--json', json], {
-      cwd: repoRoot, output: 'inherit', timeoutMs: 4 * 60_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    results[script] = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { error: 'no --json output' };
-    info(`took ${formatDuration(Date.now() - started)}`);
+    const name = path.basename(script, '.py');
+    heading(`runtime bench: bench/runtime/${script} on the host (${hostPython})`);
+    results[`${script} (host)`] = await runtimeBench(hostPython, [path.join(dir, script)], path.join(outDir, `${name}-host.json`));
+    heading(`runtime bench: bench/runtime/${script} in ${trixieImageTag}`);
+    const json = path.join(outDir, `${name}-trixie.json`);
+    const docker = [
+      'run', '--rm', '--name', `pyml-bench-runtime-${process.pid}`, '--network', 'none',
+      '--volume', `${repoRoot}:/repo:ro`, '--volume', `${outDir}:/out`, '--workdir', '/repo',
+      '--env', 'PYTHONDONTWRITEBYTECODE=1', trixieImageTag, 'python3', `/repo/bench/runtime/${script}`,
+    ];
+    results[`${script} (${trixieImageTag})`] = await runtimeBench(dockerCli() ?? 'docker', docker, json, `/out/${path.basename(json)}`);
   }
   if (!scripts.length) info('no bench/runtime/bench_*.py yet');
   return results;
+}
+
+/**
+ * @param {string} cmd  python, or the docker CLI
+ * @param {string[]} args  up to the script
+ * @param {string} json  the results file on the host
+ * @param {string} [jsonArg]  the same file as the script sees it
+ */
+async function runtimeBench(cmd, args, json, jsonArg = json) {
+  fs.rmSync(json, { force: true });
+  const started = Date.now();
+  await mustRun(cmd, [...args, '--json', jsonArg], {
+    cwd: repoRoot, output: 'inherit', timeoutMs: 6 * 60_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  info(`took ${formatDuration(Date.now() - started)}`);
+  return fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { error: 'no --json output' };
 }
 
 /**
@@ -156,6 +180,7 @@ async function main() {
   heading('machine');
   for (const [k, v] of Object.entries(host)) info(`${k}: ${v}`);
   const needs = new Set(['python']);
+  if (only.has('runtime')) ['docker', 'image'].forEach((n) => needs.add(n));
   if (only.has('activation')) ['chromium', 'code-server'].forEach((n) => needs.add(n));
   for (const [name, bench] of Object.entries(TS_BENCHES)) if (only.has(name)) bench.needs.forEach((n) => needs.add(n));
   await Promise.all([ensureNodeModules(), setup([...needs])]);

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureChromium } from './lib/browser.mjs';
 import { ensureCodeServer } from './lib/codeserver.mjs';
 import { ensureDocker } from './lib/docker.mjs';
-import { ensureBaseImage } from './lib/image.mjs';
+import { ensureBaseImages } from './lib/image.mjs';
 import { SetupError, formatDuration, heading, reportFatal, step } from './lib/log.mjs';
 import { ensureHostPython } from './lib/python.mjs';
 
@@ -36,7 +36,7 @@ export async function setup(only = STEPS) {
   // The base image (debootstrap, CPU and disk) and the rest (downloads, compiles) run side by side;
   // apt operations among them queue one after another.
   const settled = await Promise.allSettled([
-    wants('image') && engine ? step('image', () => ensureBaseImage(engine)) : undefined,
+    wants('image') && engine ? step('image', () => ensureBaseImages(engine)) : undefined,
     (async () => {
       if (wants('python')) await step('python', ensureHostPython);
       if (wants('chromium')) result.chromium = await step('chromium', ensureChromium);

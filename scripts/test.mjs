@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureNodeModules } from './lib/deps.mjs';
-import { dockerEnv } from './lib/docker.mjs';
+import { dockerCli, dockerEnv } from './lib/docker.mjs';
 import { SetupError, formatDuration, heading, reportFatal } from './lib/log.mjs';
-import { baseImageTag, hostPython, repoRoot, resultsDir, vsixPath } from './lib/paths.mjs';
+import { baseImageTag, hostPython, repoRoot, resultsDir, trixieImageTag, vsixPath } from './lib/paths.mjs';
 import { mustRun, run } from './lib/proc.mjs';
 import { setup } from './setup.mjs';
 
@@ -19,7 +19,7 @@ const LAYERS = /** @type {const} */ (['unit', 'runtime', 'integration', 'vscode'
 // vscode and ui: New Model builds its templates and the panel runs a model container.
 const NEEDS = {
   unit: [],
-  runtime: ['python'],
+  runtime: ['python', 'docker', 'image'],
   integration: ['docker', 'image', 'python'],
   vscode: ['chromium', 'code-server', 'docker', 'image', 'python'],
   ui: ['chromium', 'code-server', 'docker', 'image', 'python'],
@@ -112,12 +112,89 @@ function countsFromStats(file, code, why) {
   return result;
 }
 
-/** @returns {Promise<Omit<LayerResult, 'name' | 'ms'>>} */
-async function runtimeLayer(/** @type {Record<string, string>} */ env) {
-  const junit = path.join(resultsDir, 'runtime', 'junit.xml');
+/**
+ * The runtime layer runs twice: on the host's Python (Debian 12: Python 3.11, numpy 1.24, pandas 1.5)
+ * and inside a container of the trixie base image (Debian 13: Python 3.13, numpy 2.2, pandas 2.2),
+ * the old and the new stack a model meets. Each run is one row of the summary.
+ * @param {Record<string, string>} env
+ * @returns {Promise<LayerResult[]>}
+ */
+async function runtimeLayers(env) {
+  const dir = path.join(resultsDir, 'runtime');
+  fs.mkdirSync(dir, { recursive: true });
+  const hostStart = Date.now();
+  const hostStack = await stackOf(hostPython, []);
+  console.log(`host: ${hostPython}, ${hostStack.text}`);
+  const junit = path.join(dir, 'junit-host.xml');
+  const host = { name: `runtime (host, Python ${hostStack.python})`, ...await runtimePytest(hostPython, [], junit, junit, env) };
+  const hostResult = { ...host, ms: Date.now() - hostStart };
+  const imageStart = Date.now();
+  const inImage = await runtimeInImage(trixieImageTag, dir, env);
+  return [hostResult, { ...inImage, ms: Date.now() - imageStart }];
+}
+
+/**
+ * `python3 -m pytest test/runtime` in a container of `image`: the repository mounted read-only, no
+ * network, the report written to a mounted folder, as the host's user. The image has no protoc, so
+ * the host's protoc compiles the .proto first and the stubs test compares against its output
+ * (PYML_PROTO_DESCRIPTOR_SET); the comparison itself runs on the image's protobuf.
+ * @param {string} image
+ * @param {string} dir  test-results/runtime, mounted at /results
+ * @param {Record<string, string>} env
+ * @returns {Promise<Omit<LayerResult, 'ms'>>}
+ */
+async function runtimeInImage(image, dir, env) {
+  const cli = dockerCli() ?? 'docker';
+  const dockerProcessEnv = { ...process.env, ...env };
+  const stack = await stackOf(cli, ['run', '--rm', '--network', 'none', image, 'python3'], dockerProcessEnv);
+  const name = `runtime (${image}, Python ${stack.python})`;
+  if (!stack.ok) return { name, passed: 0, failed: 1, skipped: 0, note: `${image} does not run python3 (${stack.text}): run \`npm run setup -- --only docker,image\`` };
+  console.log(`${image}: ${stack.text}`);
+  const descriptorSet = path.join(dir, 'grpc_predict_v2.pb');
+  fs.rmSync(descriptorSet, { force: true });
+  const proto = await run('protoc', ['--proto_path', path.join(repoRoot, 'runtime', 'pyml', 'proto'),
+    '--descriptor_set_out', descriptorSet, 'grpc_predict_v2.proto']);
+  if (proto.code !== 0) console.log(`protoc failed on the host (${proto.stderr.trim() || proto.code}): the stubs test in ${image} reports it`);
+  const junit = path.join(dir, `junit-${image.replace(/[^a-z0-9]+/gi, '-')}.xml`);
+  const docker = [
+    'run', '--rm', '--name', `pyml-runtime-tests-${process.pid}`, '--network', 'none',
+    '--user', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    '--volume', `${repoRoot}:/repo:ro`, '--volume', `${dir}:/results`, '--workdir', '/repo',
+    '--env', 'HOME=/tmp', '--env', 'PYTHONDONTWRITEBYTECODE=1',
+    ...(process.env.CI ? ['--env', `CI=${process.env.CI}`] : []),
+    ...(proto.code === 0 ? ['--env', `PYML_PROTO_DESCRIPTOR_SET=/results/${path.basename(descriptorSet)}`] : []),
+    image, 'python3',
+  ];
+  return { name, ...await runtimePytest(cli, docker, junit, `/results/${path.basename(junit)}`, env) };
+}
+
+/**
+ * The Python, numpy and pandas versions of a python (or of python3 in `docker run ... image`).
+ * @param {string} cmd
+ * @param {string[]} prefix  arguments before python's own
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<{ ok: boolean, python: string, text: string }>}
+ */
+async function stackOf(cmd, prefix, env) {
+  const code = 'import sys, numpy, pandas; print(sys.version.split()[0], numpy.__version__, pandas.__version__)';
+  const r = await run(cmd, [...prefix, '-c', code], { timeoutMs: 120_000, ...(env ? { env } : {}) });
+  const [python, numpy, pandas] = r.stdout.trim().split(' ');
+  if (r.code !== 0 || !pandas) return { ok: false, python: '?', text: r.stderr.trim().split('\n').pop() ?? `exit ${r.code}` };
+  return { ok: true, python: python ?? '?', text: `Python ${python}, numpy ${numpy}, pandas ${pandas}` };
+}
+
+/**
+ * Runs pytest over test/runtime and counts its JUnit report.
+ * @param {string} cmd          the python, or the docker CLI
+ * @param {string[]} prefix     arguments before `-m pytest` (docker run ... python3)
+ * @param {string} junit        where the report lands on the host
+ * @param {string} junitArg     the same file as the runner sees it
+ * @param {Record<string, string>} env
+ * @returns {Promise<Omit<LayerResult, 'name' | 'ms'>>}
+ */
+async function runtimePytest(cmd, prefix, junit, junitArg, env) {
   fs.rmSync(junit, { force: true });
-  fs.mkdirSync(path.dirname(junit), { recursive: true });
-  const r = await run(hostPython, ['-m', 'pytest', 'test/runtime', '-ra', '-p', 'no:cacheprovider', `--junitxml=${junit}`], {
+  const r = await run(cmd, [...prefix, '-m', 'pytest', 'test/runtime', '-ra', '-p', 'no:cacheprovider', `--junitxml=${junitArg}`], {
     cwd: repoRoot, output: 'inherit', timeoutMs: 20 * MINUTE,
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
   });
@@ -149,7 +226,7 @@ async function vscodeLayer(/** @type {Record<string, string>} */ env) {
 }
 
 /**
- * @param {Layer} layer
+ * @param {Exclude<Layer, 'runtime'>} layer
  * @param {Record<string, string>} dockerVars
  * @returns {Promise<Omit<LayerResult, 'name' | 'ms'>>}
  */
@@ -157,12 +234,10 @@ function runLayer(layer, dockerVars) {
   switch (layer) {
     case 'unit':
       return mochaLayer('unit', { spec: 'out/test/unit/**/*.test.js', timeoutMs: 10 * MINUTE, testTimeoutMs: 10_000 });
-    case 'runtime':
-      return runtimeLayer(dockerVars);
     case 'integration':
       return mochaLayer('integration', {
         spec: 'out/test/integration/**/*.test.js', timeoutMs: 25 * MINUTE, testTimeoutMs: 5 * MINUTE,
-        env: { PYML_TEST_BASE_IMAGE: baseImageTag, ...dockerVars },
+        env: { PYML_TEST_BASE_IMAGE: baseImageTag, PYML_TEST_NEW_BASE_IMAGE: trixieImageTag, ...dockerVars },
       });
     case 'vscode':
       return vscodeLayer(dockerVars);
@@ -238,11 +313,14 @@ async function main() {
   for (const layer of selected) {
     heading(`layer: ${layer}`);
     const layerStart = Date.now();
-    const counts = await runLayer(layer, dockerVars);
-    const result = { name: layer, ms: Date.now() - layerStart, ...counts };
-    console.log(`layer ${layer}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`
-      + ` in ${formatDuration(result.ms)}${result.note ? ` (${result.note})` : ''}`);
-    results.push(result);
+    const layerResults = layer === 'runtime'
+      ? await runtimeLayers(dockerVars)
+      : [{ name: layer, ...await runLayer(layer, dockerVars), ms: Date.now() - layerStart }];
+    for (const result of layerResults) {
+      console.log(`layer ${result.name}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`
+        + ` in ${formatDuration(result.ms)}${result.note ? ` (${result.note})` : ''}`);
+      results.push(result);
+    }
   }
   console.log(`\ntotal time ${formatDuration(Date.now() - started)}`);
   if (printSummary(results) > 0) process.exitCode = 1;

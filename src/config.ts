@@ -35,7 +35,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
   const trace = c.get<string>('trace.server', 'off');
   return {
     dockerHost: c.get<string>('docker.host', '').trim(),
-    baseImage: c.get<string>('build.baseImage', 'python:3.11-slim').trim() || 'python:3.11-slim',
+    baseImage: c.get<string>('build.baseImage', 'python:3.13-slim').trim() || 'python:3.13-slim',
     runNetwork: c.get<boolean>('run.network', false),
     runMemory: c.get<string>('run.memory', '2g'),
     runCpus: c.get<number>('run.cpus', 2),

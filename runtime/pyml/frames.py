@@ -237,6 +237,10 @@ def _column(dtype: DType, values: "np.ndarray", valid: Optional["np.ndarray"]) -
     return IntegerArray(values, missing)
 
 
+# The dtypes pandas gives a column built from an empty list.
+_UNTYPED_EMPTY = (np.dtype(object), np.dtype(np.float64))
+
+
 def _column_array(frame: "pd.DataFrame", i: int) -> Any:
     get = getattr(frame, "_get_column_array", None)
     if get is not None:
@@ -250,6 +254,10 @@ def _column_array(frame: "pd.DataFrame", i: int) -> Any:
 def _check_column(spec: TensorSpec, column: Any) -> ColumnOut:
     dtype = spec.dtype
     name = spec.name
+    if len(column) == 0 and getattr(column, "dtype", None) in _UNTYPED_EMPTY:
+        # A column made from no values is float64 (pd.DataFrame({"y": []}), pd.Series([]) on pandas 1)
+        # or object (pd.Series([]) on pandas 2): it holds nothing that could be lost: zero rows of `dtype`.
+        return (spec, np.empty(0, dtype=dtype.wire if dtype.wire is not None else object), None)
     if isinstance(column, np.ndarray) and column.dtype != object:
         if dtype.is_bytes:
             kind = column.dtype.kind

@@ -25,3 +25,6 @@ export const hostPython = process.env.PYML_PYTHON || '/usr/bin/python3';
 
 /** The test base image built by setup (debootstrap + docker import). */
 export const baseImageTag = 'pyml-base:bookworm';
+
+/** The second test base image: Debian 13, today's stack (Python 3.13, numpy 2, pandas 2, torch 2). */
+export const trixieImageTag = 'pyml-base:trixie';

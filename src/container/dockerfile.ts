@@ -7,7 +7,7 @@
  *   model requirements (requirements.txt) → runtime code → how to start → model code → labels.
  * Editing model.py rebuilds the model layer and the labels only.
  *
- * Works on `python:3.11-slim` (python at /usr/local/bin) and on Debian's own python3 (PEP 668
+ * Works on `python:3.x-slim` (python at /usr/local/bin) and on Debian's own python3 (PEP 668
  * "externally managed": PIP_BREAK_SYSTEM_PACKAGES). pip is only called when a requirements file
  * has requirements, and requirements the base image already satisfies need no package index.
  *
@@ -96,8 +96,15 @@ export function generateDockerfile(input: DockerfileInput): GeneratedDockerfile 
     steps.push({ role, instruction });
     lines.push(continuation.length > 0 ? [instruction, ...continuation].join(' \\\n    ') : instruction);
   };
+  // Requirements the base image already satisfies skip pip (runtime/pyml/satisfied.py says why).
   const pipInstall = (file: string): string =>
-    `RUN python3 -m pip --version >/dev/null 2>&1 || { echo "pip is missing in the base image: install python3-pip or use a python:3.x image" >&2; exit 1; }; python3 -m pip install -r ${file}`;
+    `RUN python3 ${IMAGE_PATHS.root}/satisfied.py ${file} || { python3 -m pip --version >/dev/null 2>&1 || { echo "pip is missing in the base image: install python3-pip or use a python:3.x image" >&2; exit 1; }; python3 -m pip install -r ${file}; }`;
+  let checkerCopied = false;
+  const copyChecker = (role: StepRole): void => {
+    if (checkerCopied) return;
+    checkerCopied = true;
+    add(role, `COPY runtime/pyml/satisfied.py ${IMAGE_PATHS.root}/satisfied.py`);
+  };
 
   add('base', `FROM ${input.baseImage}`);
   add(
@@ -120,10 +127,12 @@ export function generateDockerfile(input: DockerfileInput): GeneratedDockerfile 
     );
   }
   if (input.runtimeRequirements) {
+    copyChecker('runtime-requirements-copy');
     add('runtime-requirements-copy', `COPY runtime/requirements.txt ${IMAGE_PATHS.root}/runtime-requirements.txt`);
     add('runtime-requirements', pipInstall(`${IMAGE_PATHS.root}/runtime-requirements.txt`));
   }
   if (input.modelRequirements) {
+    copyChecker('model-requirements-copy');
     add('model-requirements-copy', `COPY model/requirements.txt ${IMAGE_PATHS.root}/model-requirements.txt`);
     add('model-requirements', pipInstall(`${IMAGE_PATHS.root}/model-requirements.txt`));
   }

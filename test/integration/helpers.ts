@@ -17,6 +17,8 @@ import { toInferParameters, type ModelInferRequest, type ModelInferResponse } fr
 /** The repository root (tests run from out/test/integration). */
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BASE_IMAGE = process.env['PYML_TEST_BASE_IMAGE'] ?? 'pyml-base:bookworm';
+/** The second base image, today's Python stack (Debian 13: Python 3.13, numpy 2, pandas 2, torch 2). */
+export const NEW_BASE_IMAGE = process.env['PYML_TEST_NEW_BASE_IMAGE'] ?? 'pyml-base:trixie';
 export const RUNTIME_DIR = path.join(REPO, 'runtime');
 export const PROTO_PATH = path.join(RUNTIME_DIR, 'pyml', 'proto', 'grpc_predict_v2.proto');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures', 'models');
@@ -40,12 +42,13 @@ export function testEngine(): Promise<Engine> {
 }
 
 /** Fails the suite early with a useful message when the base image is missing. */
-export async function requireBaseImage(): Promise<void> {
+export async function requireBaseImage(image = BASE_IMAGE): Promise<void> {
   const e = await testEngine();
   try {
-    await e.docker.getImage(BASE_IMAGE).inspect();
+    await e.docker.getImage(image).inspect();
   } catch {
-    throw new Error(`the base image ${BASE_IMAGE} is missing: run \`node scripts/setup.mjs --only docker,image\` (or set PYML_TEST_BASE_IMAGE)`);
+    const variable = image === BASE_IMAGE ? 'PYML_TEST_BASE_IMAGE' : 'PYML_TEST_NEW_BASE_IMAGE';
+    throw new Error(`the base image ${image} is missing: run \`node scripts/setup.mjs --only docker,image\` (or set ${variable})`);
   }
 }
 

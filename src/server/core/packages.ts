@@ -1,12 +1,15 @@
 import attributes from '../data/dataframe-attributes.json';
 import distributions from '../data/distributions.json';
-import stdlib from '../data/stdlib-3.11.json';
+import stdlib from '../data/stdlib.json';
 import { normalizeName } from './requirements';
 
-/** Top-level modules of the Python 3.11 standard library (sys.stdlib_module_names). */
+/**
+ * Top-level modules of the Python standard library (sys.stdlib_module_names) of 3.11 and 3.13, the
+ * union: a module either has (`imp` is gone in 3.12, `_pyrepl` new in 3.13) needs no requirement.
+ */
 export const STDLIB: ReadonlySet<string> = new Set(stdlib.modules);
 
-/** Public attributes of pandas.DataFrame: `df.<these>` is not a column read. */
+/** Public attributes of pandas.DataFrame in pandas 1.5 and 2.2 (the union): `df.<these>` is not a column read. */
 export const DATAFRAME_ATTRIBUTES: ReadonlySet<string> = new Set(attributes.attributes);
 
 const MODULES: Readonly<Record<string, readonly string[]>> = distributions.modules;

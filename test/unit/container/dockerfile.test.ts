@@ -49,6 +49,7 @@ describe('generateDockerfile', () => {
         'environment',
         'user',
         'apt',
+        'runtime-requirements-copy', // runtime/pyml/satisfied.py
         'runtime-requirements-copy',
         'runtime-requirements',
         'model-requirements-copy',
@@ -86,6 +87,8 @@ describe('generateDockerfile', () => {
     assert.match(text, /PIP_DISABLE_PIP_VERSION_CHECK=1/);
     assert.match(text, /python3 -m pip install -r \/opt\/pyml\/runtime-requirements\.txt/);
     assert.match(text, /python3 -m pip install -r \/opt\/pyml\/model-requirements\.txt/);
+    // requirements the base image already has skip pip (and its index) altogether
+    assert.match(text, /RUN python3 \/opt\/pyml\/satisfied\.py \/opt\/pyml\/model-requirements\.txt \|\| \{/);
     assert.ok(!/(^|[\s;&|{(])python(\s|$)/m.test(text.replace(/^#.*$/gm, '')), 'no bare `python` command (Debian has only python3)');
   });
 
