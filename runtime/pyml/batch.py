@@ -193,7 +193,7 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
     request = pb.ModelInferRequest(model_name=manifest.name, id=request_id)
     dataframe = manifest.kind == "dataframe"
     if dataframe:
-        request.parameters["content_type"].string_param = "pd"
+        request.parameters[wire.CONTENT_TYPE].string_param = wire.CONTENT_TYPE_DATAFRAME
     raw: List[bytes] = []
     for spec in manifest.inputs:
         values, valid = columns[spec.name]
@@ -201,8 +201,8 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
         request.inputs.add(name=spec.name, datatype=spec.dtype.datatype, shape=shape)
         raw.append(bytes(codecs.encode_raw(spec.dtype, values)))
         if valid is not None:
-            companion = request.inputs.add(name=spec.name + ":valid", datatype="BOOL", shape=shape)
-            companion.parameters["validity_of"].string_param = spec.name
+            companion = request.inputs.add(name=spec.name + wire.VALIDITY_SUFFIX, datatype="BOOL", shape=shape)
+            companion.parameters[wire.VALIDITY_PARAM].string_param = spec.name
             raw.append(valid.astype("|b1").tobytes())
     request.raw_input_contents.extend(raw)
     head, raw_out = dataplane.infer(wire.parse_infer_request(request.SerializeToString()))
@@ -211,7 +211,7 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
 
 
 def _decode_outputs(manifest: Any, response: Any, rows: int) -> Dict[str, List[Any]]:
-    from . import codecs
+    from . import codecs, wire
     from .dtypes import BY_NAME
 
     boolean = BY_NAME["bool"]
@@ -232,9 +232,9 @@ def _decode_outputs(manifest: Any, response: Any, rows: int) -> Dict[str, List[A
             raise ValueError("output '%s' has %d rows for a batch of %d" % (spec.name, len(values), rows))
         # float32/float16 stay numpy scalars, so they are written in their own shortest form.
         items = list(values) if spec.dtype.datatype in ("FP32", "FP16") else values.tolist()
-        j = by_name.get(spec.name + ":valid")
+        j = by_name.get(spec.name + wire.VALIDITY_SUFFIX)
         if j is not None:
-            valid = codecs.decode_raw(spec.name + ":valid", boolean, [rows], response.raw_output_contents[j], True)
+            valid = codecs.decode_raw(spec.name + wire.VALIDITY_SUFFIX, boolean, [rows], response.raw_output_contents[j], True)
             items = [v if ok else None for v, ok in zip(items, valid.tolist())]
         out[spec.name] = items
     return out

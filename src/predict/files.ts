@@ -11,6 +11,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { V2Datatype } from '../model/dtypes';
 import { arrowTypeOf, v2DatatypeOf, type AnyTable, type AnyVector, type TensorInput } from '../protocol/arrowCodec';
+import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
 import type { ModelSchema } from '../shared/panelMessages';
 import { openFile, type InputFormat } from '../tables';
 import { ColumnBuilder } from '../tables/columnBuilder';
@@ -195,7 +196,8 @@ function readV2Json(value: Record<string, unknown>): LoadedFile {
     }
     return { name: t['name'], datatype, shape, values: builder.finish() };
   });
-  if (params['content_type'] === 'pd' || (isRecord(params['content_type']) && params['content_type']['string_param'] === 'pd')) {
+  const contentType = params[CONTENT_TYPE];
+  if (contentType === CONTENT_TYPE_DATAFRAME || (isRecord(contentType) && contentType['string_param'] === CONTENT_TYPE_DATAFRAME)) {
     const columns: Record<string, AnyVector> = {};
     for (const t of tensors) columns[t.name] = t.values;
     return tableResult(new arrow.Table<Record<string, arrow.DataType>>(columns));

@@ -20,6 +20,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { V2Datatype } from '../model/dtypes';
 import { CodecError, tensorsToTable, v2DatatypeOf, type AnyTable, type AnyVector, type DecodedTensor, type TensorInput } from '../protocol/arrowCodec';
+import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
 import { ColumnBuilder } from '../tables/columnBuilder';
 import { DEFAULT_TOLERANCE, type Tolerance } from './compare';
 import type { PreparedInput } from './inputs';
@@ -82,7 +83,7 @@ export function sampleJson(model: string, input: PreparedInput, outputs: readonl
     kind: input.kind === 'table' ? 'dataframe' : 'tensor',
     saved: now.toISOString(),
     tolerance: DEFAULT_TOLERANCE,
-    request: { parameters: input.kind === 'table' ? { content_type: 'pd' } : {}, inputs },
+    request: { parameters: input.kind === 'table' ? { [CONTENT_TYPE]: CONTENT_TYPE_DATAFRAME } : {}, inputs },
     response: { outputs: outputs.map((o) => tensorJson(o.name, o.datatype, o.shape, o.values)) },
   };
   return `${pretty(sample, '')}\n`;
