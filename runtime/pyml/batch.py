@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -285,6 +286,10 @@ class _ValueProblem(Exception):
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+# The value grammar of text (src/tables/values.ts; test/fixtures/shared/values.json holds both to it).
+_FLOAT_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.ASCII | re.IGNORECASE)
+_NON_FINITE_TEXT = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_WHOLE_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any, Optional[Any]]:
@@ -312,11 +317,19 @@ def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any
         return out, (None if valid.all() else valid)
 
     out = np.zeros(n, dtype=dtype.wire)
+    largest = float(np.finfo(dtype.wire).max) if dtype.is_float else math.inf
     for i, v in enumerate(values):
         if isinstance(v, str):
+            # JSON values are typed: a string is a number only as NaN/Infinity; CSV text follows the grammar.
+            if fmt == "jsonl" and not (dtype.is_float and _NON_FINITE_TEXT.fullmatch(v)):
+                raise bad(i, "%r is not %s" % (v, "a number" if dtype.is_float else "a whole number" if dtype.is_integer else "true or false"))
             v = v.strip()
             if v == "":
                 v = None
+            elif dtype.is_float and not _FLOAT_TEXT.fullmatch(v):
+                raise bad(i, "%r is not a number" % (v,))
+            elif dtype.is_integer and not _WHOLE_TEXT.fullmatch(v):
+                raise bad(i, "%r is not a whole number" % (v,))
         if v is None:
             valid[i] = False
             if dtype.is_float:
@@ -326,9 +339,12 @@ def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any
             try:
                 if isinstance(v, bool) or not isinstance(v, (int, float, str)):
                     raise ValueError
-                out[i] = float(v)
+                x = float(v)
             except ValueError:
                 raise bad(i, "%r is not a number" % (v,)) from None
+            if abs(x) > largest and not math.isinf(x):
+                raise bad(i, "%s is out of range for %s (largest %s)" % (v, dtype.datatype, largest))
+            out[i] = x
         elif dtype.datatype == "BOOL":
             if isinstance(v, bool):
                 out[i] = v

@@ -116,10 +116,9 @@ export class ColumnBuilder {
         this.pushBytes(Buffer.from(text, 'utf8'));
         return;
       case 'float': {
-        // The common case first: a plain decimal number needs no more than Number().
         const v = parseFloatText(text.trim());
-        if (v !== undefined && (!Number.isFinite(v) || Math.abs(v) <= (FLOAT_MAX[this.datatype] ?? Infinity))) {
-          this.pushFloat(v);
+        if (v !== undefined) {
+          this.pushFloatInRange(v, text);
           return;
         }
         break;
@@ -140,8 +139,8 @@ export class ColumnBuilder {
     }
     switch (this.kind) {
       case 'float':
-        if (typeof value === 'number') this.pushFloat(value);
-        else if (typeof value === 'bigint') this.pushFloat(Number(value));
+        if (typeof value === 'number') this.pushFloatInRange(value);
+        else if (typeof value === 'bigint') this.pushFloatInRange(Number(value));
         else if (typeof value === 'string' && /^[+-]?(nan|inf|infinity)$/i.test(value)) this.pushFloat(parseFloatText(value) ?? NaN);
         else throw this.problem(`${describe(value)} is not a number`);
         return;
@@ -231,6 +230,13 @@ export class ColumnBuilder {
     } else if (this.kind === 'float') this.pushFloat(Number(v));
     else if (this.kind === 'bool') this.pushBool(v !== 0 && v !== 0n);
     else this.pushInteger(typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+  }
+
+  /** A float, refused when it is finite but beyond the largest value of the column's type. */
+  private pushFloatInRange(v: number, text?: string): void {
+    const max = FLOAT_MAX[this.datatype] ?? Infinity;
+    if (Math.abs(v) > max && Number.isFinite(v)) throw this.problem(`${text === undefined ? v : clip(text.trim())} is out of range for ${this.datatype} (largest ${max})`);
+    this.pushFloat(v);
   }
 
   private pushFloat(v: number): void {
