@@ -11,7 +11,7 @@ import * as arrow from 'apache-arrow';
 import { containerPredictor, startBatchContainer } from '../../src/batch/container';
 import { openSource } from '../../src/batch/readers';
 import { checkInput, runBatch } from '../../src/batch/run';
-import { batchesOf, tableOf } from '../../src/batch/source';
+import { batchesOf, tableOf } from '../../src/tables/source';
 import { openSink } from '../../src/batch/writers/sink';
 import { connectEngine } from '../../src/container/engine';
 import type { ModelContainer } from '../../src/container/modelContainer';

@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -193,7 +194,7 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
     request = pb.ModelInferRequest(model_name=manifest.name, id=request_id)
     dataframe = manifest.kind == "dataframe"
     if dataframe:
-        request.parameters["content_type"].string_param = "pd"
+        request.parameters[wire.CONTENT_TYPE].string_param = wire.CONTENT_TYPE_DATAFRAME
     raw: List[bytes] = []
     for spec in manifest.inputs:
         values, valid = columns[spec.name]
@@ -201,8 +202,8 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
         request.inputs.add(name=spec.name, datatype=spec.dtype.datatype, shape=shape)
         raw.append(bytes(codecs.encode_raw(spec.dtype, values)))
         if valid is not None:
-            companion = request.inputs.add(name=spec.name + ":valid", datatype="BOOL", shape=shape)
-            companion.parameters["validity_of"].string_param = spec.name
+            companion = request.inputs.add(name=spec.name + wire.VALIDITY_SUFFIX, datatype="BOOL", shape=shape)
+            companion.parameters[wire.VALIDITY_PARAM].string_param = spec.name
             raw.append(valid.astype("|b1").tobytes())
     request.raw_input_contents.extend(raw)
     head, raw_out = dataplane.infer(wire.parse_infer_request(request.SerializeToString()))
@@ -211,7 +212,7 @@ def predict(dataplane: Any, manifest: Any, columns: Dict[str, Tuple[Any, Optiona
 
 
 def _decode_outputs(manifest: Any, response: Any, rows: int) -> Dict[str, List[Any]]:
-    from . import codecs
+    from . import codecs, wire
     from .dtypes import BY_NAME
 
     boolean = BY_NAME["bool"]
@@ -232,9 +233,9 @@ def _decode_outputs(manifest: Any, response: Any, rows: int) -> Dict[str, List[A
             raise ValueError("output '%s' has %d rows for a batch of %d" % (spec.name, len(values), rows))
         # float32/float16 stay numpy scalars, so they are written in their own shortest form.
         items = list(values) if spec.dtype.datatype in ("FP32", "FP16") else values.tolist()
-        j = by_name.get(spec.name + ":valid")
+        j = by_name.get(spec.name + wire.VALIDITY_SUFFIX)
         if j is not None:
-            valid = codecs.decode_raw(spec.name + ":valid", boolean, [rows], response.raw_output_contents[j], True)
+            valid = codecs.decode_raw(spec.name + wire.VALIDITY_SUFFIX, boolean, [rows], response.raw_output_contents[j], True)
             items = [v if ok else None for v, ok in zip(items, valid.tolist())]
         out[spec.name] = items
     return out
@@ -285,6 +286,10 @@ class _ValueProblem(Exception):
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+# The value grammar of text (src/tables/values.ts; test/fixtures/shared/values.json holds both to it).
+_FLOAT_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.ASCII | re.IGNORECASE)
+_NON_FINITE_TEXT = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_WHOLE_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any, Optional[Any]]:
@@ -312,11 +317,19 @@ def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any
         return out, (None if valid.all() else valid)
 
     out = np.zeros(n, dtype=dtype.wire)
+    largest = float(np.finfo(dtype.wire).max) if dtype.is_float else math.inf
     for i, v in enumerate(values):
         if isinstance(v, str):
+            # JSON values are typed: a string is a number only as NaN/Infinity; CSV text follows the grammar.
+            if fmt == "jsonl" and not (dtype.is_float and _NON_FINITE_TEXT.fullmatch(v)):
+                raise bad(i, "%r is not %s" % (v, "a number" if dtype.is_float else "a whole number" if dtype.is_integer else "true or false"))
             v = v.strip()
             if v == "":
                 v = None
+            elif dtype.is_float and not _FLOAT_TEXT.fullmatch(v):
+                raise bad(i, "%r is not a number" % (v,))
+            elif dtype.is_integer and not _WHOLE_TEXT.fullmatch(v):
+                raise bad(i, "%r is not a whole number" % (v,))
         if v is None:
             valid[i] = False
             if dtype.is_float:
@@ -326,9 +339,12 @@ def _column(spec: Any, values: List[Any], fmt: str, row_start: int) -> Tuple[Any
             try:
                 if isinstance(v, bool) or not isinstance(v, (int, float, str)):
                     raise ValueError
-                out[i] = float(v)
+                x = float(v)
             except ValueError:
                 raise bad(i, "%r is not a number" % (v,)) from None
+            if abs(x) > largest and not math.isinf(x):
+                raise bad(i, "%s is out of range for %s (largest %s)" % (v, dtype.datatype, largest))
+            out[i] = x
         elif dtype.datatype == "BOOL":
             if isinstance(v, bool):
                 out[i] = v

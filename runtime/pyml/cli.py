@@ -213,5 +213,7 @@ def _fail(message: str, report: Optional[dict] = None) -> None:
         text = report.get("traceback")
         if text:
             print(text.rstrip(), file=sys.stderr)
-        print("PYML_ERROR_JSON " + json.dumps(report, ensure_ascii=False, separators=(",", ":")), file=sys.stderr)
+        from .wire import ERROR_JSON_PREFIX
+
+        print(ERROR_JSON_PREFIX + json.dumps(report, ensure_ascii=False, separators=(",", ":")), file=sys.stderr)
     sys.stderr.flush()

@@ -20,16 +20,12 @@ from .errors import InvalidInput, InvalidRequest, ModelCodeError, ModelNotFound,
 from .manifest import Manifest, TensorSpec
 from .proto import grpc_predict_v2_pb2 as pb
 from .tracebacks import build_report, summary
+from .wire import CONTENT_TYPE, CONTENT_TYPE_DATAFRAME, CONTENT_TYPE_TEXT, PREDICT_MS_PARAM, VALIDITY_PARAM, VALIDITY_SUFFIX
 
 log = logging.getLogger("pyml")
 
 SERVER_NAME = "pyml"
 EXTENSIONS = ["model_repository"]
-CONTENT_TYPE = "content_type"
-VALIDITY_PARAM = "validity_of"
-VALIDITY_SUFFIX = ":valid"
-# Response parameter: milliseconds the model's predict() took (double), for clients' timing splits.
-PREDICT_MS_PARAM = "pyml_predict_ms"
 
 _BOOL = dtypes.BY_NAME["bool"]
 
@@ -93,7 +89,7 @@ class _Plan:
         m = self.manifest
         response = pb.ModelInferResponse(model_name=m.name, model_version=m.version)
         if self.dataframe:
-            response.parameters[CONTENT_TYPE].string_param = "pd"
+            response.parameters[CONTENT_TYPE].string_param = CONTENT_TYPE_DATAFRAME
         return response
 
     def _build_head(self, described: Tuple[Tuple[str, Tuple[int, ...], bool], ...]) -> bytes:
@@ -161,7 +157,7 @@ class DataPlane:
         m = self._require(request.name, request.version).manifest
         response = pb.ModelMetadataResponse(name=m.name, versions=[m.version], platform="pyml")
         if m.kind == "dataframe":
-            response.parameters[CONTENT_TYPE].string_param = "pd"
+            response.parameters[CONTENT_TYPE].string_param = CONTENT_TYPE_DATAFRAME
         response.parameters["kind"].string_param = m.kind
         response.parameters["thread_safe"].bool_param = m.thread_safe
         if m.max_batch is not None:
@@ -170,7 +166,7 @@ class DataPlane:
             for spec in specs:
                 tensor = target.add(name=spec.name, datatype=spec.dtype.datatype, shape=list(spec.shape))
                 if spec.dtype.is_text:
-                    tensor.parameters[CONTENT_TYPE].string_param = "str"
+                    tensor.parameters[CONTENT_TYPE].string_param = CONTENT_TYPE_TEXT
                 tensor.parameters["dtype"].string_param = spec.dtype.name
         return response
 
@@ -536,5 +532,5 @@ def _add_output(response: Any, spec: TensorSpec, shape: Sequence[int], companion
     else:
         tensor = response.outputs.add(name=spec.name, datatype=spec.dtype.datatype, shape=shape)
         if spec.dtype.is_text:
-            tensor.parameters[CONTENT_TYPE].string_param = "str"
+            tensor.parameters[CONTENT_TYPE].string_param = CONTENT_TYPE_TEXT
     return tensor

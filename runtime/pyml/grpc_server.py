@@ -25,7 +25,6 @@ from .proto import grpc_predict_v2_pb2 as pb
 log = logging.getLogger("pyml")
 
 SERVICE = "inference.GRPCInferenceService"
-ERROR_METADATA_KEY = "pyml-error-bin"
 SOCKET_PATH_MAX = 107  # sockaddr_un.sun_path is 108 bytes with its NUL
 
 _CODES = {
@@ -121,7 +120,7 @@ def _abort(context: grpc.ServicerContext, error: PymlError) -> None:
             log.error("%s\n%s", error.message, text.rstrip())
         else:
             log.error("%s", error.message)
-        context.set_trailing_metadata(((ERROR_METADATA_KEY, tracebacks.encode(details)),))
+        context.set_trailing_metadata(((wire.ERROR_TRAILER, tracebacks.encode(details)),))
     else:
         log.debug("%s: %s", code.name, error.message)
     message = error.message if len(error.message) <= 2000 else error.message[:1997] + "..."

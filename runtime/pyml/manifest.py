@@ -90,7 +90,7 @@ def parse(text: str, path: Path) -> Manifest:
             key="name",
             path=where,
         )
-    version = doc.get("version", "1")
+    version = doc.get("version", "0.1.0")
     if isinstance(version, bool) or not isinstance(version, (str, int, float)) or str(version).strip() == "":
         raise ManifestError("must be a non-empty string, e.g. version: 0.1.0", key="version", path=where)
     module, class_name = _model_ref(doc, where)

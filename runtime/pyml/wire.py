@@ -10,6 +10,9 @@ key goes through protobuf only when it is new or the contents are typed.
 A response is its serialized head (everything but raw outputs), the request's
 id bytes (field 3 in both messages), then one field-6 entry per raw output,
 joined in a single copy.
+
+The conventions PyML adds to the Open Inference Protocol are declared here once for the runtime
+(src/protocol/wire.ts declares the same for the extension; runtime/README.md describes them).
 """
 
 from typing import Any, List, Optional, Sequence, Tuple, Union
@@ -19,6 +22,21 @@ from google.protobuf.message import DecodeError
 
 from .errors import InvalidRequest
 from .proto import grpc_predict_v2_pb2 as pb
+
+# The parameter that says what a request, a response or a tensor holds, and its values.
+CONTENT_TYPE = "content_type"
+CONTENT_TYPE_DATAFRAME = "pd"  # a DataFrame request, response or model (MLServer's pandas codec name)
+CONTENT_TYPE_TEXT = "str"  # a BYTES tensor of UTF-8 text
+CONTENT_TYPE_BYTES = "bytes"  # a BYTES tensor of opaque bytes
+# A validity companion: BOOL tensor `<column>:valid` with parameter validity_of = "<column>".
+VALIDITY_PARAM = "validity_of"
+VALIDITY_SUFFIX = ":valid"
+# Response parameter: milliseconds the model's predict() took (double), for clients' timing splits.
+PREDICT_MS_PARAM = "pyml_predict_ms"
+# Trailing metadata key of a failed call: the structured error report, UTF-8 JSON.
+ERROR_TRAILER = "pyml-error-bin"
+# A failed model load prints the same report as its last stderr line, after this prefix.
+ERROR_JSON_PREFIX = "PYML_ERROR_JSON "
 
 Buffer = Union[bytes, memoryview, "np.ndarray"]  # anything with the buffer protocol, C-contiguous
 

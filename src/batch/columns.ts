@@ -1,37 +1,11 @@
 /**
- * The columns of a batch input as the readers describe them, and the Arrow types the run reads them
- * as. Plain data: no I/O.
+ * How the columns of a batch input meet the model's inputs: the V2 datatype a column holds, the
+ * widening casts allowed, the type of a key column in the output. Plain data: no I/O.
  */
 import * as arrow from 'apache-arrow';
-import { v2DatatypeOf } from '../protocol/arrowCodec';
 import type { V2Datatype } from '../model/dtypes';
-
-/**
- * A column of the input. Typed sources (Parquet, Arrow IPC, SQL) give an Arrow type, or
- * `unsupported` with the source's own type name when it has no V2 datatype (dates, decimals ...).
- * CSV columns are `text` and JSON lines columns `json`: their values are converted to the declared
- * type row by row, and a value that does not convert names its row and column.
- */
-export type SourceType =
-  | { readonly kind: 'typed'; readonly type: arrow.DataType }
-  | { readonly kind: 'unsupported'; readonly typeName: string }
-  | { readonly kind: 'text' }
-  | { readonly kind: 'json'; readonly type: arrow.DataType };
-
-export interface SourceField {
-  readonly name: string;
-  readonly type: SourceType;
-  /** How the source names the type, for messages: `DOUBLE (Parquet)`, `BIGINT (DuckDB)`, `text (CSV)`. */
-  readonly typeName: string;
-}
-
-/** What to read of one source column: its name and the Arrow type it must arrive as. */
-export interface ColumnRead {
-  readonly name: string;
-  readonly type: arrow.DataType;
-  /** The column has no V2 type and is a key: its values are turned into text. */
-  readonly asText?: boolean;
-}
+import { v2DatatypeOf } from '../protocol/arrowCodec';
+import type { SourceField } from '../tables/fields';
 
 /** The V2 datatype a source field holds, when it holds one. */
 export function sourceDatatype(field: SourceField): V2Datatype | undefined {
@@ -89,9 +63,4 @@ export function keyArrowType(field: SourceField): { type: arrow.DataType; asText
     case 'text':
       return { type: new arrow.Utf8(), asText: field.type.kind === 'unsupported' };
   }
-}
-
-/** Arrow's own name of a type, for messages: `Float64`, `Utf8`, `Int64` (its toString, untyped in its declarations). */
-export function arrowTypeName(type: arrow.DataType): string {
-  return (type as unknown as { toString(): string }).toString();
 }

@@ -1,4 +1,8 @@
-/** The failures of a batch run, each with a message that says what is wrong and where. */
+/**
+ * The failures of a batch run, each with a message that says what is wrong and where (an input that
+ * cannot be read is the InputError of src/tables).
+ */
+import { messageOf } from '../tables/errors';
 
 /** One column that does not fit the model: what the input has and what the model declares. */
 export interface ColumnProblem {
@@ -20,11 +24,6 @@ export class SchemaMismatchError extends Error {
         `The input has: ${inputColumns.length > 0 ? inputColumns.join(', ') : 'no columns'}.`,
     );
   }
-}
-
-/** The input file or query cannot be read (bad format, unreadable value); names the row when it can. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
 }
 
 /** A batch failed: its rows (0-based, end exclusive) and the cause. Nothing was written. */
@@ -54,8 +53,4 @@ export class BatchCancelledError extends Error {
 /** `rows 1-10000 of the input` for rows [0, 10000): one-based and inclusive, as people count data rows. */
 export function describeRows(rowStart: number, rowEnd: number): string {
   return rowEnd - rowStart === 1 ? `row ${rowStart + 1} of the input` : `rows ${rowStart + 1}-${rowEnd} of the input`;
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,7 +4,9 @@
  */
 export { checkImage, containerPredictor, startBatchContainer } from './container';
 export { DuckDbMissingError, installCommand, loadDuckDb } from './duckdb';
-export { BatchCancelledError, BatchFailedError, InputError, SchemaMismatchError, describeRows } from './errors';
-export { INPUT_EXTENSIONS, inputFormatOf, openSource, type InputSpec } from './readers';
+export { InputError } from '../tables/errors';
+export { INPUT_EXTENSIONS, inputFormatOf } from '../tables';
+export { BatchCancelledError, BatchFailedError, SchemaMismatchError, describeRows } from './errors';
+export { openSource, type InputSpec } from './readers';
 export { checkInput, runBatch, type BatchProgress, type BatchResult } from './run';
 export { OUTPUT_EXTENSIONS, outputFormatOf, type OutputFormat } from './writers/sink';

@@ -12,11 +12,12 @@
  */
 import * as arrow from 'apache-arrow';
 import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types';
-import type { SourceField } from './columns';
-import { BatchCancelledError, BatchFailedError, InputError, messageOf } from './errors';
+import { InputError, messageOf } from '../tables/errors';
+import type { SourceField } from '../tables/fields';
+import { batchesOf, readSchema, tableOf, type TableSource, type SourceBatch } from '../tables/source';
+import { BatchCancelledError, BatchFailedError } from './errors';
 import { fromInferResponse, toInferRequest, type RequestModel } from './request';
 import { planBatch, type BatchPlan } from './schema';
-import { batchesOf, readSchema, tableOf, type BatchSource, type SourceBatch } from './source';
 import { openSink, type BatchSink, type OutputFormat } from './writers/sink';
 
 /** Answers one request; must honour the signal (cancel the call when it aborts). */
@@ -36,7 +37,7 @@ export interface BatchProgress {
 
 export interface BatchRunOptions {
   readonly model: RequestModel;
-  readonly source: BatchSource;
+  readonly source: TableSource;
   readonly plan: BatchPlan;
   readonly predictor: Predictor;
   readonly output: string;
@@ -170,7 +171,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
 }
 
 /** A failure while reading: InputError as it is (it names its row), anything else with where it happened. */
-function readError(source: BatchSource, err: unknown, rowsRead: number): Error {
+function readError(source: TableSource, err: unknown, rowsRead: number): Error {
   if (err instanceof InputError) return err;
   return new InputError(`reading ${source.description} failed after ${rowsRead} rows: ${messageOf(err)}`);
 }

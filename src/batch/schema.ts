@@ -6,7 +6,8 @@
 import * as arrow from 'apache-arrow';
 import type { Field, Manifest } from '../model/manifest';
 import { arrowTypeOf } from '../protocol/arrowCodec';
-import { canWiden, dtypeName, keyArrowType, sourceDatatype, type ColumnRead, type SourceField } from './columns';
+import type { ColumnRead, SourceField } from '../tables/fields';
+import { canWiden, dtypeName, keyArrowType, sourceDatatype } from './columns';
 import { SchemaMismatchError, type ColumnProblem } from './errors';
 
 export interface BatchPlan {

@@ -10,6 +10,7 @@ import type { Ctx } from '../context';
 import { errorMessage } from '../log';
 import { loadManifest } from '../model/manifest';
 import { parseModelErrorReport } from '../protocol/modelError';
+import { ERROR_JSON_PREFIX } from '../protocol/wire';
 import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './build';
 import type { BuildEvent } from './buildLog';
 import { DevMode, type ReloadOutcome } from './devMode';
@@ -435,8 +436,8 @@ export class ContainerManager implements vscode.Disposable {
 
   private startProblem(folder: string, err: ContainerExitedError): void {
     // The runtime prints its structured report as the last `PYML_ERROR_JSON {...}` line.
-    const line = [...err.logTail].reverse().find((l) => l.startsWith('PYML_ERROR_JSON '));
-    const report = line ? parseModelErrorReport(line.slice('PYML_ERROR_JSON '.length)) : undefined;
+    const line = [...err.logTail].reverse().find((l) => l.startsWith(ERROR_JSON_PREFIX));
+    const report = line ? parseModelErrorReport(line.slice(ERROR_JSON_PREFIX.length)) : undefined;
     const location = report ? errorLocation(report, folder) : undefined;
     if (location) this.problems.setModelError('start', folder, location);
   }

@@ -11,7 +11,7 @@ const FROM_NUMPY: Readonly<Record<string, V2Datatype>> = {
   int8: 'INT8', int16: 'INT16', int32: 'INT32', int64: 'INT64',
   uint8: 'UINT8', uint16: 'UINT16', uint32: 'UINT32', uint64: 'UINT64',
   float16: 'FP16', float32: 'FP32', float64: 'FP64',
-  string: 'BYTES', bytes: 'BYTES',
+  string: 'BYTES', str: 'BYTES', bytes: 'BYTES',
 };
 
 /** The V2 datatype of a manifest dtype (`float64` or `FP64`), or undefined when it is not one. */

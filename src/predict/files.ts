@@ -1,19 +1,24 @@
 /**
- * Input files for the panel, read into Arrow: CSV/TSV, JSON (records, columns, pandas "split", V2
- * request JSON, PyML samples, JSON Lines), Arrow IPC / Feather (uncompressed), Parquet (hyparquet,
- * pure JS, every usual codec), NumPy .npy and .npz. Tables keep the file's column types (with the
- * model's declared types as hints for CSV); numbers go straight into typed arrays.
+ * Input files for the panel, read into Arrow. Tables (CSV/TSV, JSON lines, Arrow IPC / Feather,
+ * Parquet) come through the readers of src/tables, the same as batch runs; what is the panel's own
+ * is read here: JSON (records, columns, pandas "split", V2 request JSON, PyML samples), NumPy .npy
+ * and .npz. Tables keep the file's column types (with the model's declared types as hints for CSV);
+ * numbers go straight into typed arrays.
  */
 import * as arrow from 'apache-arrow';
 import { unzipSync } from 'fflate';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import Papa from 'papaparse';
 import type { V2Datatype } from '../model/dtypes';
-import { v2DatatypeOf, type AnyTable, type AnyVector, type TensorInput } from '../protocol/arrowCodec';
+import { arrowTypeOf, v2DatatypeOf, type AnyTable, type AnyVector, type TensorInput } from '../protocol/arrowCodec';
+import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
 import type { ModelSchema } from '../shared/panelMessages';
-import { parseCell } from '../shared/panelValues';
-import { ColumnBuilder } from './columns';
+import { openFile, type InputFormat } from '../tables';
+import { ColumnBuilder } from '../tables/columnBuilder';
+import { InputError, messageOf } from '../tables/errors';
+import { jsonObjects } from '../tables/jsonl';
+import { readAll, readTable, type TableSource } from '../tables/source';
+import { parseText } from '../tables/values';
 import { outputsTable } from './infer';
 import { parseSample } from './samples';
 import { isV2Datatype } from './schema';
@@ -22,50 +27,61 @@ export type LoadedFile =
   | { readonly kind: 'table'; readonly table: AnyTable; readonly preview: AnyTable; readonly warnings: string[] }
   | { readonly kind: 'tensors'; readonly tensors: TensorInput[]; readonly preview: AnyTable; readonly warnings: string[] };
 
-export class FileLoadError extends Error {
-  override readonly name = 'FileLoadError';
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${path.basename(file)}: ${message}`);
-  }
-}
-
 export const INPUT_FILE_EXTENSIONS = ['csv', 'tsv', 'txt', 'json', 'jsonl', 'ndjson', 'arrow', 'feather', 'ipc', 'arrows', 'parquet', 'pq', 'npy', 'npz'];
 
-/** Reads an input file by its extension. `schema` gives CSV columns their declared types. */
+/**
+ * Reads an input file by its extension. `schema` gives CSV columns their declared types. Throws an
+ * InputError that names the file.
+ */
 export async function loadInputFile(file: string, schema?: ModelSchema): Promise<LoadedFile> {
   const ext = path.extname(file).slice(1).toLowerCase();
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    throw new FileLoadError(file, `cannot be read (${err instanceof Error ? err.message : String(err)})`);
-  }
   try {
     switch (ext) {
       case 'csv': case 'tsv': case 'txt':
-        return tableResult(readCsv(bytes.toString('utf8'), hints(schema), ext === 'tsv' ? '\t' : undefined));
-      case 'json':
-        return readJson(file, JSON.parse(bytes.toString('utf8')) as unknown);
-      case 'jsonl': case 'ndjson':
-        return tableResult(recordsToTable(bytes.toString('utf8').split(/\r?\n/).filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown)));
+        return tableResult(await withSource(file, 'csv', (source) => readCsv(source, hints(schema))));
+      case 'jsonl': case 'ndjson': {
+        const records: Record<string, unknown>[] = [];
+        for await (const r of jsonObjects(file)) records.push(r);
+        return tableResult(recordsToTable(records));
+      }
       case 'arrow': case 'feather': case 'ipc': case 'arrows':
-        return tableResult(readArrow(bytes));
+        return tableResult(await withSource(file, 'arrow', readAll));
       case 'parquet': case 'pq':
-        return tableResult(await readParquet(bytes));
+        return tableResult(await withSource(file, 'parquet', readAll));
+      case 'json':
+        return readJson(file, JSON.parse(await readText(file)) as unknown);
       case 'npy':
-        return tensorResult([readNpy(path.basename(file, '.npy'), bytes)]);
+        return tensorResult([readNpy(path.basename(file, '.npy'), await readBytes(file))]);
       case 'npz':
-        return tensorResult(readNpz(bytes));
+        return tensorResult(readNpz(await readBytes(file)));
       default:
         throw new Error(`unknown file type '.${ext}'; the panel reads ${INPUT_FILE_EXTENSIONS.map((e) => `.${e}`).join(', ')}`);
     }
   } catch (err) {
-    if (err instanceof FileLoadError) throw err;
-    throw new FileLoadError(file, err instanceof Error ? err.message : String(err));
+    if (err instanceof InputError && err.message.includes(file)) throw err;
+    throw new InputError(`${path.basename(file)}: ${messageOf(err)}`);
   }
+}
+
+async function withSource(file: string, format: InputFormat, read: (source: TableSource) => Promise<arrow.Table>): Promise<AnyTable> {
+  const source = await openFile(file, format);
+  try {
+    return (await read(source)) as AnyTable;
+  } finally {
+    await source.close();
+  }
+}
+
+async function readBytes(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    throw new Error(`cannot be read (${messageOf(err)})`);
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  return (await readBytes(file)).toString('utf8');
 }
 
 function hints(schema: ModelSchema | undefined): ReadonlyMap<string, V2Datatype> {
@@ -85,79 +101,42 @@ function tensorResult(tensors: TensorInput[], warnings: string[] = []): LoadedFi
 // CSV
 
 /**
- * CSV/TSV with a header row. A column's type is the model's declared one when the header names an
- * input; otherwise the narrowest that holds every cell: INT64, then FP64, then BOOL, else text.
- * Two passes over the text (infer, then fill) keep memory to the columns themselves.
+ * CSV/TSV with a header row (src/tables/csv.ts). A column's type is the model's declared one when
+ * the header names an input; otherwise the narrowest that holds every value: INT64, then FP64, then
+ * BOOL (true/false), else text. Two passes over the file (infer, then read) keep memory to the
+ * columns themselves.
  */
-export function readCsv(text: string, declared: ReadonlyMap<string, V2Datatype> = new Map(), delimiter?: string): AnyTable {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let header: string[] | undefined;
-  let kinds: Inference[] = [];
-  let rows = 0;
-  const config = { skipEmptyLines: 'greedy' as const, ...(delimiter ? { delimiter } : {}) };
-  Papa.parse<string[]>(body, {
-    ...config,
-    step: (r) => {
-      const row = r.data;
-      if (!header) {
-        header = row.map((h, i) => h.trim() || `column_${i + 1}`);
-        kinds = header.map((h) => new Inference(declared.get(h)));
-        return;
-      }
-      rows++;
-      for (let c = 0; c < kinds.length; c++) kinds[c]?.see(row[c] ?? '');
-    },
-  });
-  if (!header) throw new Error('is empty; a CSV file needs a header row naming the columns');
-  const names = header;
-  const builders = names.map((n, i) => new ColumnBuilder(n, kinds[i]?.datatype() ?? 'BYTES', rows));
-  let first = true;
-  let row = 1;
-  const problems: string[] = [];
-  Papa.parse<string[]>(body, {
-    ...config,
-    step: (r) => {
-      if (first) {
-        first = false;
-        return;
-      }
-      row++;
-      const cells = r.data;
-      if (cells.length !== names.length && problems.length < 5) problems.push(`line ${row} has ${cells.length} cells, the header ${names.length}`);
-      builders.forEach((b, c) => {
-        const cell = cells[c] ?? '';
-        const problem = b.appendText(cell);
-        if (problem && problems.length < 5) problems.push(`line ${row}, column '${names[c] ?? ''}': ${problem}`);
+async function readCsv(source: TableSource, declared: ReadonlyMap<string, V2Datatype>): Promise<arrow.Table> {
+  const inferred = new Map(source.fields.filter((f) => !declared.has(f.name)).map((f) => [f.name, new Inference()]));
+  if (inferred.size > 0) {
+    const texts = [...inferred.keys()].map((name) => ({ name, type: new arrow.Utf8() }));
+    for await (const chunk of source.chunks(texts)) {
+      chunk.columns.forEach((column, c) => {
+        const inference = inferred.get(texts[c]?.name ?? '');
+        for (let i = 0; i < column.length; i++) inference?.see(column.get(i) as string);
       });
-    },
-  });
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  const columns: Record<string, AnyVector> = {};
-  builders.forEach((b, i) => (columns[names[i] ?? `column_${i + 1}`] = b.finish()));
-  return new arrow.Table<Record<string, arrow.DataType>>(columns);
+    }
+  }
+  return readTable(source, source.fields.map((f) => ({ name: f.name, type: arrowTypeOf(declared.get(f.name) ?? inferred.get(f.name)?.datatype() ?? 'BYTES') })));
 }
 
-/** The narrowest datatype that holds every cell seen (or the declared one). */
+/** The narrowest datatype that holds every value seen (values.ts grammar); FP64 when all are missing. */
 class Inference {
   private int = true;
   private float = true;
   private bool = true;
   private seen = false;
 
-  constructor(private readonly declared: V2Datatype | undefined) {}
-
-  see(cell: string): void {
-    if (this.declared) return;
-    const t = cell.trim();
-    if (t === '' || /^(null|none|na|n\/a|<na>)$/i.test(t)) return;
+  see(text: string): void {
+    const t = text.trim();
+    if (t === '') return;
     this.seen = true;
     if (this.int && !/^[+-]?\d+$/.test(t)) this.int = false;
-    if (this.float && !parseCell('FP64', t).ok) this.float = false;
+    if (this.float && !parseText('FP64', t).ok) this.float = false;
     if (this.bool && !/^(true|false)$/i.test(t)) this.bool = false;
   }
 
   datatype(): V2Datatype {
-    if (this.declared) return this.declared;
     if (!this.seen) return 'FP64';
     if (this.int) return 'INT64';
     if (this.float) return 'FP64';
@@ -210,14 +189,15 @@ function readV2Json(value: Record<string, unknown>): LoadedFile {
     if (!isV2Datatype(datatype)) throw new Error(`inputs[${i}] ('${t['name']}') has datatype '${String(t['datatype'])}'`);
     const data = Array.isArray(t['data']) ? (t['data'] as unknown[]).flat(Infinity) : [];
     const shape = Array.isArray(t['shape']) ? t['shape'].map(Number) : [data.length];
-    const builder = new ColumnBuilder(t['name'], datatype, data.length);
+    const builder = ColumnBuilder.of(t['name'], datatype, data.length);
     for (const x of data) {
-      const problem = builder.appendText(x === null ? null : typeof x === 'string' ? x : JSON.stringify(x));
+      const problem = builder.appendCell(x === null ? null : typeof x === 'string' ? x : JSON.stringify(x));
       if (problem) throw new Error(`inputs[${i}] ('${t['name']}'): ${problem}`);
     }
     return { name: t['name'], datatype, shape, values: builder.finish() };
   });
-  if (params['content_type'] === 'pd' || (isRecord(params['content_type']) && params['content_type']['string_param'] === 'pd')) {
+  const contentType = params[CONTENT_TYPE];
+  if (contentType === CONTENT_TYPE_DATAFRAME || (isRecord(contentType) && contentType['string_param'] === CONTENT_TYPE_DATAFRAME)) {
     const columns: Record<string, AnyVector> = {};
     for (const t of tensors) columns[t.name] = t.values;
     return tableResult(new arrow.Table<Record<string, arrow.DataType>>(columns));
@@ -251,11 +231,11 @@ function valuesColumn(name: string, values: readonly unknown[]): AnyVector {
   else if (present.every((v) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity')) datatype = 'FP64';
   else if (present.every((v) => typeof v === 'boolean')) datatype = 'BOOL';
   if (present.length === 0) datatype = 'FP64';
-  const builder = new ColumnBuilder(name, datatype, values.length);
+  const builder = ColumnBuilder.of(name, datatype, values.length);
   for (const v of values) {
     if (v === null || v === undefined) builder.appendValue(null);
     else if (datatype === 'INT64') builder.appendValue(BigInt(v as number));
-    else if (datatype === 'FP64') builder.appendText(jsonText(v));
+    else if (datatype === 'FP64') builder.appendCell(jsonText(v));
     else if (datatype === 'BOOL') builder.appendValue(v as boolean);
     else builder.appendValue(typeof v === 'string' ? v : JSON.stringify(v));
   }
@@ -273,82 +253,9 @@ function nestedTensor(name: string, value: unknown[]): TensorInput {
   const count = shape.reduce((a, b) => a * b, 1);
   if (flat.length !== count) throw new Error(`tensor '${name}' is not rectangular`);
   const datatype: V2Datatype = flat.every((v) => typeof v === 'number' && Number.isSafeInteger(v)) ? 'INT64' : flat.every((v) => typeof v === 'boolean') ? 'BOOL' : flat.every((v) => typeof v === 'number') ? 'FP64' : 'BYTES';
-  const builder = new ColumnBuilder(name, datatype, flat.length);
+  const builder = ColumnBuilder.of(name, datatype, flat.length);
   for (const v of flat) builder.appendValue(datatype === 'INT64' ? BigInt(v as number) : datatype === 'BYTES' ? jsonText(v) : (v as number | boolean));
   return { name, datatype, shape, values: builder.finish() };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Arrow IPC and Parquet
-
-export function readArrow(bytes: Uint8Array): AnyTable {
-  try {
-    return arrow.tableFromIPC(bytes) as AnyTable;
-  } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    if (/compress/i.test(text)) throw new Error(`is a compressed Arrow/Feather file (${text}); save it uncompressed (pyarrow.feather.write_feather(df, path, compression="uncompressed"))`);
-    throw new Error(`is not an Arrow IPC / Feather file (${text})`);
-  }
-}
-
-interface ParquetElement {
-  readonly name: string;
-  readonly type?: string;
-  readonly converted_type?: string;
-  readonly logical_type?: { readonly type?: string; readonly bitWidth?: number; readonly isSigned?: boolean };
-  readonly num_children?: number;
-}
-
-export async function readParquet(bytes: Uint8Array): Promise<AnyTable> {
-  const { parquetMetadata, parquetRead } = await import('hyparquet');
-  const { compressors } = await import('hyparquet-compressors');
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const metadata = parquetMetadata(file);
-  const rows = Number(metadata.num_rows);
-  const elements = metadata.schema as unknown as ParquetElement[];
-  const leaves = elements.slice(1).filter((e) => !e.num_children);
-  const builders = new Map(leaves.map((e) => [e.name, new ColumnBuilder(e.name, parquetDatatype(e), rows)]));
-  const chunks: { name: string; rowStart: number; data: ArrayLike<unknown> }[] = [];
-  await parquetRead({
-    file,
-    metadata,
-    compressors,
-    utf8: true,
-    onChunk: (c) => chunks.push({ name: c.columnName, rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> }),
-  });
-  chunks.sort((a, b) => a.rowStart - b.rowStart);
-  for (const c of chunks) {
-    const b = builders.get(c.name);
-    if (!b) continue;
-    for (let i = 0; i < c.data.length; i++) appendParquet(b, c.data[i]);
-  }
-  const columns: Record<string, AnyVector> = {};
-  for (const [name, b] of builders) columns[name] = b.finish();
-  return new arrow.Table<Record<string, arrow.DataType>>(columns);
-}
-
-function parquetDatatype(e: ParquetElement): V2Datatype {
-  const converted = e.converted_type ?? '';
-  const logical = e.logical_type;
-  if (logical?.type === 'INTEGER' && logical.bitWidth) return `${logical.isSigned === false ? 'UINT' : 'INT'}${logical.bitWidth}` as V2Datatype;
-  const intTypes: Record<string, V2Datatype> = { INT_8: 'INT8', INT_16: 'INT16', INT_32: 'INT32', INT_64: 'INT64', UINT_8: 'UINT8', UINT_16: 'UINT16', UINT_32: 'UINT32', UINT_64: 'UINT64' };
-  if (intTypes[converted]) return intTypes[converted];
-  if (logical?.type === 'FLOAT16') return 'FP16';
-  switch (e.type) {
-    case 'BOOLEAN': return 'BOOL';
-    case 'INT32': return converted === '' ? 'INT32' : 'BYTES';
-    case 'INT64': return converted === '' ? 'INT64' : 'BYTES';
-    case 'FLOAT': return 'FP32';
-    case 'DOUBLE': return 'FP64';
-    default: return 'BYTES';
-  }
-}
-
-function appendParquet(b: ColumnBuilder, v: unknown): void {
-  if (v === null || v === undefined) b.appendValue(null);
-  else if (b.datatype === 'BYTES') b.appendValue(typeof v === 'string' || v instanceof Uint8Array ? v : v instanceof Date ? v.toISOString() : jsonText(v));
-  else if (b.datatype === 'INT64' || b.datatype === 'UINT64') b.appendValue(typeof v === 'bigint' ? v : BigInt(v as number));
-  else b.appendValue(v as number | boolean);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +289,7 @@ export function readNpy(name: string, bytes: Uint8Array): TensorInput {
     datatype = 'BYTES';
     const width = kind === 'U' ? size * 4 : size;
     if (data.length < count * width) throw new Error(`'${name}' is shorter than its shape says`);
-    const builder = new ColumnBuilder(name, 'BYTES', count);
+    const builder = ColumnBuilder.of(name, 'BYTES', count);
     for (let i = 0; i < count; i++) {
       const item = data.subarray(i * width, (i + 1) * width);
       if (kind === 'U') {
@@ -422,7 +329,7 @@ function npyVector(datatype: V2Datatype, raw: Uint8Array, count: number): AnyVec
   const { buffer, byteOffset } = raw;
   switch (datatype) {
     case 'BOOL': {
-      const b = new ColumnBuilder('', 'BOOL', count);
+      const b = ColumnBuilder.of('', 'BOOL', count);
       for (let i = 0; i < count; i++) b.appendValue(raw[i] !== 0);
       return b.finish();
     }
@@ -450,7 +357,7 @@ function swapBytes(raw: Uint8Array, size: number): Uint8Array {
 /** Fortran (column-major) order to row-major. */
 function transpose(name: string, datatype: V2Datatype, values: AnyVector, shape: readonly number[]): AnyVector {
   const count = values.length;
-  const builder = new ColumnBuilder(name, datatype, count);
+  const builder = ColumnBuilder.of(name, datatype, count);
   const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
   for (let i = 0; i < count; i++) {

@@ -17,6 +17,7 @@ import {
 } from '../protocol/arrowCodec';
 import type { CallOptions, V2Client } from '../protocol/v2client';
 import { fromInferParameters, type ModelInferResponse } from '../protocol/v2types';
+import { PREDICT_MS_PARAM } from '../protocol/wire';
 import type { Sizes, Timings } from '../shared/panelMessages';
 import type { PreparedInput } from './inputs';
 import { isV2Datatype } from './schema';
@@ -31,7 +32,7 @@ export interface InferOutcome {
 }
 
 /** Response parameters in which a server may report its own time for the request, in ms. */
-const SERVER_TIME_KEYS = ['pyml_predict_ms', 'predict_ms', 'model_ms', 'compute_ms'] as const;
+const SERVER_TIME_KEYS = [PREDICT_MS_PARAM, 'predict_ms', 'model_ms', 'compute_ms'] as const;
 
 export function encodeInput(input: PreparedInput): EncodedTensors {
   return input.kind === 'table' ? encodeTable(input.table) : encodeTensors(input.tensors);

@@ -9,15 +9,8 @@ import { elementSize, type V2Datatype } from '../model/dtypes';
 import { v2DatatypeOf, type AnyTable, type AnyVector, type TensorInput } from '../protocol/arrowCodec';
 import type { GridColumn, ModelSchema, SchemaField, TensorText } from '../shared/panelMessages';
 import { formatShape, parseNested, shapeProblem } from '../shared/panelValues';
-import { ColumnBuilder } from './columns';
-
-/** Inputs that cannot be sent; `problems` lists each one (the first few). */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-  constructor(readonly problems: readonly string[]) {
-    super(problems.length === 1 ? (problems[0] ?? '') : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
+import { ColumnBuilder } from '../tables/columnBuilder';
+import { InputError } from '../tables/errors';
 
 const MAX_PROBLEMS = 12;
 
@@ -42,14 +35,14 @@ export function gridToTable(schema: ModelSchema, columns: readonly GridColumn[])
       continue;
     }
     if (column.cells.length !== rows) problems.push(`column '${f.name}' has ${column.cells.length} rows, the first column ${rows}`);
-    const builder = new ColumnBuilder(f.name, f.datatype, column.cells.length);
+    const builder = ColumnBuilder.of(f.name, f.datatype, column.cells.length);
     column.cells.forEach((text, row) => {
-      const problem = builder.appendText(text);
+      const problem = builder.appendCell(text);
       if (problem && problems.length < MAX_PROBLEMS) problems.push(`column '${f.name}', row ${row + 1}: ${problem}`);
     });
     vectors[f.name] = builder.finish();
   }
-  if (problems.length > 0) throw new InputError(problems);
+  if (problems.length > 0) throw InputError.listing(problems);
   return new arrow.Table<Record<string, arrow.DataType>>(vectors);
 }
 
@@ -83,9 +76,9 @@ export function tensorsFromText(schema: ModelSchema, tensors: readonly TensorTex
       problems.push(`tensor '${f.name}': ${mismatch}`);
       continue;
     }
-    const builder = new ColumnBuilder(f.name, f.datatype, nested.value.items.length);
+    const builder = ColumnBuilder.of(f.name, f.datatype, nested.value.items.length);
     nested.value.items.forEach((text, i) => {
-      const problem = builder.appendText(text);
+      const problem = builder.appendCell(text);
       if (problem && problems.length < MAX_PROBLEMS) problems.push(`tensor '${f.name}', element ${i}: ${problem}`);
     });
     const values = builder.finish();
@@ -95,7 +88,7 @@ export function tensorsFromText(schema: ModelSchema, tensors: readonly TensorTex
   for (const t of tensors) {
     if (!schema.inputs.some((f) => f.name === t.name)) problems.push(`tensor '${t.name}' is not an input of model '${schema.model}'`);
   }
-  if (problems.length > 0) throw new InputError(problems.slice(0, MAX_PROBLEMS));
+  if (problems.length > 0) throw InputError.listing(problems.slice(0, MAX_PROBLEMS));
   return out;
 }
 
@@ -138,7 +131,7 @@ export function conformTable(schema: ModelSchema, table: AnyTable): { table: Any
   }
   const extra = names.filter((n) => !used.has(n));
   if (extra.length > 0) warnings.push(`ignored ${extra.length} column${extra.length === 1 ? '' : 's'} the model does not take: ${extra.slice(0, 10).join(', ')}`);
-  if (problems.length > 0) throw new InputError(problems.slice(0, MAX_PROBLEMS));
+  if (problems.length > 0) throw InputError.listing(problems.slice(0, MAX_PROBLEMS));
   return { table: new arrow.Table<Record<string, arrow.DataType>>(vectors), warnings };
 }
 
@@ -152,11 +145,11 @@ export function tableToTensors(schema: ModelSchema, table: AnyTable): TensorInpu
   if (schema.inputs.length === 1 && only && only.shape.length === 2 && !names.includes(only.name)) {
     const width = names.length;
     if (only.shape[1] !== -1 && only.shape[1] !== width) {
-      throw new InputError([`tensor '${only.name}' needs ${only.shape[1]} columns per row; the file has ${width}`]);
+      throw InputError.listing([`tensor '${only.name}' needs ${only.shape[1]} columns per row; the file has ${width}`]);
     }
     const columns = names.map((n) => castVector(n, table.getChild(n) ?? arrow.makeVector(new Float64Array(0)), only.datatype));
     const rows = table.numRows;
-    const builder = new ColumnBuilder(only.name, only.datatype, rows * width);
+    const builder = ColumnBuilder.of(only.name, only.datatype, rows * width);
     for (let r = 0; r < rows; r++) for (const c of columns) builder.appendValue(c.get(r) as number | bigint | boolean | string | null);
     const values = builder.finish();
     return [{ name: only.name, shape: [rows, width], values, datatype: only.datatype }];
@@ -174,7 +167,7 @@ export function tableToTensors(schema: ModelSchema, table: AnyTable): TensorInpu
     if (mismatch) problems.push(`tensor '${f.name}': ${mismatch}`);
     else out.push({ name: f.name, shape, values: castVector(f.name, column, f.datatype), datatype: f.datatype });
   }
-  if (problems.length > 0) throw new InputError(problems);
+  if (problems.length > 0) throw InputError.listing(problems);
   return out;
 }
 
@@ -200,7 +193,7 @@ export function conformTensors(schema: ModelSchema, tensors: readonly TensorInpu
       problems.push(err instanceof Error ? err.message : String(err));
     }
   }
-  if (problems.length > 0) throw new InputError(problems);
+  if (problems.length > 0) throw InputError.listing(problems);
   return out;
 }
 
@@ -213,7 +206,7 @@ export function castVector(name: string, vector: AnyVector, datatype: V2Datatype
   const from = v2DatatypeOf(vector.type);
   if (from === datatype && vector.type.typeId !== arrow.Type.Dictionary) return vector;
   if (from === datatype && datatype !== 'BYTES') return vector;
-  const builder = new ColumnBuilder(name, datatype, vector.length);
+  const builder = ColumnBuilder.of(name, datatype, vector.length);
   const integer = datatype.startsWith('INT') || datatype.startsWith('UINT');
   for (let i = 0; i < vector.length; i++) {
     const v: unknown = vector.get(i);
@@ -222,11 +215,11 @@ export function castVector(name: string, vector: AnyVector, datatype: V2Datatype
       continue;
     }
     if (typeof v === 'number' && integer && !Number.isInteger(v)) {
-      throw new InputError([`column '${name}', row ${i + 1}: ${v} is not a whole number, but the model takes ${datatype}`]);
+      throw InputError.listing([`column '${name}', row ${i + 1}: ${v} is not a whole number, but the model takes ${datatype}`]);
     }
     const text = cellText(v);
-    const problem = builder.appendText(text);
-    if (problem) throw new InputError([`column '${name}', row ${i + 1}: ${problem}`]);
+    const problem = builder.appendCell(text);
+    if (problem) throw InputError.listing([`column '${name}', row ${i + 1}: ${problem}`]);
   }
   return builder.finish();
 }

@@ -20,7 +20,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { V2Datatype } from '../model/dtypes';
 import { CodecError, tensorsToTable, v2DatatypeOf, type AnyTable, type AnyVector, type DecodedTensor, type TensorInput } from '../protocol/arrowCodec';
-import { ColumnBuilder } from './columns';
+import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
+import { ColumnBuilder } from '../tables/columnBuilder';
 import { DEFAULT_TOLERANCE, type Tolerance } from './compare';
 import type { PreparedInput } from './inputs';
 import { isV2Datatype } from './schema';
@@ -82,7 +83,7 @@ export function sampleJson(model: string, input: PreparedInput, outputs: readonl
     kind: input.kind === 'table' ? 'dataframe' : 'tensor',
     saved: now.toISOString(),
     tolerance: DEFAULT_TOLERANCE,
-    request: { parameters: input.kind === 'table' ? { content_type: 'pd' } : {}, inputs },
+    request: { parameters: input.kind === 'table' ? { [CONTENT_TYPE]: CONTENT_TYPE_DATAFRAME } : {}, inputs },
     response: { outputs: outputs.map((o) => tensorJson(o.name, o.datatype, o.shape, o.values)) },
   };
   return `${pretty(sample, '')}\n`;
@@ -157,7 +158,7 @@ function tensorsOf(file: string, value: unknown, where: string): TensorInput[] {
     if (!data) throw new SampleError(file, `${where}[${i}] ('${name}') has no data list`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (data.length !== count) throw new SampleError(file, `${where}[${i}] ('${name}') has ${data.length} values; shape [${shape.join(', ')}] needs ${count}`);
-    const builder = new ColumnBuilder(name, datatype, data.length);
+    const builder = ColumnBuilder.of(name, datatype, data.length);
     data.forEach((v, j) => {
       const problem = appendJson(builder, v);
       if (problem) throw new SampleError(file, `${where}[${i}] ('${name}') value ${j}: ${problem}`);
@@ -175,8 +176,8 @@ function appendJson(builder: ColumnBuilder, v: unknown): string | undefined {
     builder.appendValue(Buffer.from(v['b64'], 'base64'));
     return undefined;
   }
-  if (typeof v === 'number' || typeof v === 'boolean') return builder.appendText(String(v));
-  if (typeof v === 'string') return builder.appendText(v === 'Infinity' ? 'inf' : v === '-Infinity' ? '-inf' : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return builder.appendCell(String(v));
+  if (typeof v === 'string') return builder.appendCell(v === 'Infinity' ? 'inf' : v === '-Infinity' ? '-inf' : v);
   return `unexpected ${typeof v}`;
 }
 

@@ -7,6 +7,7 @@
 import { V2_DATATYPES, type V2Datatype } from '../model/dtypes';
 import type { ModelSchema, SchemaField } from '../shared/panelMessages';
 import { fromInferParameters, type ModelMetadataResponse, type TensorMetadata } from '../protocol/v2types';
+import { CONTENT_TYPE, CONTENT_TYPE_BYTES, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
 
 export class SchemaError extends Error {
   override readonly name = 'SchemaError';
@@ -14,7 +15,7 @@ export class SchemaError extends Error {
 
 export function schemaFromMetadata(md: ModelMetadataResponse): ModelSchema {
   const params = fromInferParameters(md.parameters);
-  const dataframe = params['content_type'] === 'pd' || params['kind'] === 'dataframe';
+  const dataframe = params[CONTENT_TYPE] === CONTENT_TYPE_DATAFRAME || params['kind'] === 'dataframe';
   return {
     model: md.name,
     version: md.versions[0] ?? '',
@@ -31,7 +32,7 @@ function field(model: string, t: TensorMetadata): SchemaField {
     throw new SchemaError(`model '${model}' declares '${t.name}' as ${t.datatype}, which the panel cannot send (it knows ${V2_DATATYPES.join(', ')})`);
   }
   const params = fromInferParameters(t.parameters);
-  const text = datatype === 'BYTES' && params['content_type'] !== 'bytes' && params['dtype'] !== 'bytes';
+  const text = datatype === 'BYTES' && params[CONTENT_TYPE] !== CONTENT_TYPE_BYTES && params['dtype'] !== 'bytes';
   return { name: t.name, datatype, shape: t.shape.map(Number), text };
 }
 

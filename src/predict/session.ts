@@ -20,7 +20,8 @@ import { rowWindow, tableInfo } from './format';
 import { mapFrames } from './frames';
 import { grpcurlCommand, LARGE_GRPCURL_BYTES } from './grpcurl';
 import { encodeInput, runInference, type InferOutcome } from './infer';
-import { conformTable, conformTensors, gridToTable, InputError, tableToTensors, tensorsFromText, describePrepared, type PreparedInput } from './inputs';
+import { InputError } from '../tables/errors';
+import { conformTable, conformTensors, gridToTable, tableToTensors, tensorsFromText, describePrepared, type PreparedInput } from './inputs';
 import { loadInputFile, type LoadedFile } from './files';
 import { sampleJson } from './samples';
 import { schemaFromMetadata } from './schema';
@@ -274,13 +275,13 @@ export class PanelSession {
   private prepare(schema: ModelSchema, payload: InputPayload): PreparedInput {
     switch (payload.source) {
       case 'grid':
-        if (schema.kind !== 'dataframe') throw new InputError(['this model takes tensors, not a DataFrame']);
+        if (schema.kind !== 'dataframe') throw new InputError('this model takes tensors, not a DataFrame');
         return { kind: 'table', table: gridToTable(schema, payload.columns) };
       case 'tensors':
         return { kind: 'tensors', tensors: tensorsFromText(schema, payload.tensors) };
       case 'loaded': {
         const loaded = this.loaded.get(payload.inputId);
-        if (!loaded) throw new InputError(['that loaded file is no longer held; load it again']);
+        if (!loaded) throw new InputError('that loaded file is no longer held; load it again');
         loaded.prepared ??= conformLoaded(schema, loaded.loaded).prepared;
         return loaded.prepared;
       }
@@ -482,7 +483,7 @@ function conformLoaded(schema: ModelSchema, loaded: LoadedFile): { prepared: Pre
     return { prepared: { kind: 'tensors', tensors: tableToTensors(schema, loaded.table) }, preview: loaded.preview, warnings: [] };
   }
   if (schema.kind === 'dataframe') {
-    throw new InputError(['this model takes a DataFrame; load a CSV, JSON, Arrow or Parquet table']);
+    throw new InputError('this model takes a DataFrame; load a CSV, JSON, Arrow or Parquet table');
   }
   return { prepared: { kind: 'tensors', tensors: conformTensors(schema, loaded.tensors) }, preview: loaded.preview, warnings: [] };
 }

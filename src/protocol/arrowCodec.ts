@@ -28,6 +28,7 @@
 import * as arrow from 'apache-arrow';
 import { elementSize, type V2Datatype } from '../model/dtypes';
 import { toInferParameters, type ModelInferRequest, type Params } from './v2types';
+import { CONTENT_TYPE, CONTENT_TYPE_BYTES, CONTENT_TYPE_DATAFRAME, CONTENT_TYPE_TEXT, VALIDITY_PARAM, VALIDITY_SUFFIX } from './wire';
 
 
 /** A V2 tensor without its contents: what goes in `inputs` / comes in `outputs`. */
@@ -91,13 +92,8 @@ export class CodecError extends Error {
   }
 }
 
-/** The tensor parameter of a validity companion: the name of the column it marks. */
-export const VALIDITY_PARAM = 'validity_of';
-/** The name suffix of a validity companion tensor. */
-export const VALIDITY_SUFFIX = ':valid';
-
 /** The request parameter that marks a DataFrame request (MLServer / PyML convention). */
-export const DATAFRAME_PARAMETERS: Params = { content_type: 'pd' };
+export const DATAFRAME_PARAMETERS: Params = { [CONTENT_TYPE]: CONTENT_TYPE_DATAFRAME };
 
 export type AnyVector = arrow.Vector<arrow.DataType>;
 export type AnyData = arrow.Data;
@@ -451,8 +447,8 @@ export function decodeOutputs(outputs: readonly WireTensor[], options: DecodeOpt
   const decoded: DecodedTensor[] = [];
   const companions: { target: string; valid: DecodedTensor }[] = [];
   for (const { header, raw, contents } of outputs) {
-    const contentType = header.parameters?.['content_type'];
-    const text = options.text ?? (contentType === 'str' ? true : contentType === 'bytes' ? false : undefined);
+    const contentType = header.parameters?.[CONTENT_TYPE];
+    const text = options.text ?? (contentType === CONTENT_TYPE_TEXT ? true : contentType === CONTENT_TYPE_BYTES ? false : undefined);
     const tensor = decodeTensor(header, raw, contents ?? undefined, text === undefined ? {} : { text });
     const target = header.parameters?.[VALIDITY_PARAM];
     if (typeof target === 'string' && header.datatype === 'BOOL') companions.push({ target, valid: tensor });

@@ -6,8 +6,6 @@
  * Frames run outermost first; `file` is relative to the model folder when the file is inside it.
  */
 
-export const MODEL_ERROR_TRAILER = 'pyml-error-bin';
-
 export interface ModelErrorFrame {
   /** Relative to the model folder (POSIX separators) when `inModel`, else absolute in the container. */
   readonly file: string;

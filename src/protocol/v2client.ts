@@ -7,7 +7,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { MODEL_ERROR_TRAILER, parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
+import { parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
+import { ERROR_TRAILER } from './wire';
 import type {
   ModelIndexEntry,
   ModelInferRequest,
@@ -188,7 +189,7 @@ export class V2Client {
 }
 
 function toV2Error(method: string, err: grpc.ServiceError): V2Error {
-  const trailer = err.metadata.get(MODEL_ERROR_TRAILER)[0];
+  const trailer = err.metadata.get(ERROR_TRAILER)[0];
   const report = trailer === undefined ? undefined : parseModelErrorReport(trailer);
   return new V2Error(method, err.code, err.details || err.message, report);
 }

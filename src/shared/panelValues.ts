@@ -1,77 +1,24 @@
 /**
- * Values typed into the test-prediction panel: the rules for one cell of each V2 datatype, nested
- * lists for tensors, pasted CSV/TSV, and random values from a schema. The webview uses them to
+ * Values typed into the test-prediction panel: the rules for one cell of each V2 datatype (the value
+ * grammar of src/tables/values.ts, with the spellings people type), nested lists for tensors, pasted
+ * CSV/TSV (the CSV parser of src/tables), and random values from a schema. The webview uses them to
  * mark a bad cell as it is typed; the extension runs the same rules again on what it receives.
  *
- * Plain TypeScript with no imports beyond the message module: compiled into both bundles.
+ * Plain TypeScript with no imports of Node or Arrow: compiled into both bundles.
  */
+import { CsvParseError, CsvParser } from '../tables/csvParse';
+import { parseTypedCell, type Value, type ValueResult } from '../tables/values';
 import type { Datatype } from './panelMessages';
 
-export type CellValue = number | bigint | boolean | string | null;
-export type CellResult = { readonly ok: true; readonly value: CellValue } | { readonly ok: false; readonly error: string };
-
-const INT_RANGE: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  INT8: [-(2n ** 7n), 2n ** 7n - 1n],
-  INT16: [-(2n ** 15n), 2n ** 15n - 1n],
-  INT32: [-(2n ** 31n), 2n ** 31n - 1n],
-  INT64: [-(2n ** 63n), 2n ** 63n - 1n],
-  UINT8: [0n, 2n ** 8n - 1n],
-  UINT16: [0n, 2n ** 16n - 1n],
-  UINT32: [0n, 2n ** 32n - 1n],
-  UINT64: [0n, 2n ** 64n - 1n],
-};
-
-const FLOAT_MAX: Readonly<Record<string, number>> = { FP16: 65504, FP32: 3.4028234663852886e38, FP64: Number.MAX_VALUE };
-
-/** Texts read as a missing value in a column that is not text. */
-const MISSING = new Set(['', 'null', 'none', 'na', 'n/a', '<na>']);
+export type CellValue = Value;
+export type CellResult = ValueResult;
 
 /**
  * One cell's text as a value of `datatype`. `null` is a missing value; an empty text is missing too,
  * except in a text (BYTES) column, where it is the empty string. Integers of 64 bits are bigint.
  */
 export function parseCell(datatype: Datatype, text: string | null): CellResult {
-  if (text === null) return { ok: true, value: null };
-  if (datatype === 'BYTES') return { ok: true, value: text };
-  const t = text.trim();
-  if (MISSING.has(t.toLowerCase())) return { ok: true, value: null };
-  switch (datatype) {
-    case 'BOOL': {
-      const b = t.toLowerCase();
-      if (b === 'true' || b === '1' || b === 'yes' || b === 't' || b === 'y') return { ok: true, value: true };
-      if (b === 'false' || b === '0' || b === 'no' || b === 'f' || b === 'n') return { ok: true, value: false };
-      return { ok: false, error: `'${clip(t)}' is not a bool (true/false, 1/0, yes/no)` };
-    }
-    case 'FP16': case 'FP32': case 'FP64':
-      return parseFloatCell(datatype, t);
-    default:
-      return parseIntCell(datatype, t);
-  }
-}
-
-function parseIntCell(datatype: Datatype, t: string): CellResult {
-  const range = INT_RANGE[datatype];
-  if (!range) return { ok: false, error: `unknown datatype ${datatype}` };
-  let digits = t.replace(/_/g, '');
-  // "3.0" from a spreadsheet is still the integer 3.
-  const fraction = /^([+-]?\d+)\.0*$/.exec(digits);
-  if (fraction?.[1] !== undefined) digits = fraction[1];
-  if (!/^[+-]?\d+$/.test(digits)) return { ok: false, error: `'${clip(t)}' is not a whole number (${datatype})` };
-  const v = BigInt(digits);
-  if (v < range[0] || v > range[1]) return { ok: false, error: `${clip(t)} is out of range for ${datatype} (${range[0]}..${range[1]})` };
-  return { ok: true, value: datatype === 'INT64' || datatype === 'UINT64' ? v : Number(v) };
-}
-
-function parseFloatCell(datatype: Datatype, t: string): CellResult {
-  const lower = t.toLowerCase();
-  if (lower === 'nan') return { ok: true, value: NaN };
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return { ok: true, value: Infinity };
-  if (lower === '-inf' || lower === '-infinity') return { ok: true, value: -Infinity };
-  if (!/^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return { ok: false, error: `'${clip(t)}' is not a number (${datatype})` };
-  const v = Number(t.replace(/_/g, ''));
-  const max = FLOAT_MAX[datatype] ?? Number.MAX_VALUE;
-  if (!Number.isFinite(v) || Math.abs(v) > max) return { ok: false, error: `${clip(t)} is out of range for ${datatype} (largest ${max})` };
-  return { ok: true, value: v };
+  return parseTypedCell(datatype, text);
 }
 
 /** The text a value is shown and edited as. */
@@ -220,48 +167,22 @@ export function formatShape(shape: readonly number[]): string {
 
 /**
  * Splits pasted text into rows of cells: tab-separated when the first line has a tab (spreadsheets),
- * else comma-separated, with RFC 4180 double quotes. A trailing empty line is dropped.
+ * else semicolon-separated when it has semicolons and no commas, else comma-separated, with RFC 4180
+ * double quotes. Empty lines are dropped; a quote left open runs to the end of the text.
  */
 export function parseDelimited(text: string): string[][] {
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const sep = firstLine.includes('\t') ? '\t' : firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cellText = '';
-  let quoted = false;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] ?? '';
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cellText += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else cellText += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && cellText === '') quoted = true;
-    else if (c === sep) {
-      row.push(cellText);
-      cellText = '';
-    } else if (c === '\n' || c === '\r') {
-      row.push(cellText);
-      rows.push(row);
-      row = [];
-      cellText = '';
-      if (c === '\r' && text[i + 1] === '\n') i++;
-    } else cellText += c;
-    i++;
+  const parse = (t: string): string[][] => {
+    const parser = new CsvParser(sep);
+    return [...parser.push(t), ...parser.end()];
+  };
+  try {
+    return parse(text);
+  } catch (err) {
+    if (err instanceof CsvParseError) return parse(`${text}"`);
+    throw err;
   }
-  if (cellText !== '' || row.length > 0) {
-    row.push(cellText);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Whether a pasted first row names the columns (every cell is a column name of the schema). */
@@ -318,8 +239,4 @@ export function randomTensorText(datatype: Datatype, shape: readonly number[], r
     return `[${parts.join(', ')}]`;
   };
   return build(0);
-}
-
-function clip(t: string): string {
-  return t.length > 40 ? `${t.slice(0, 40)}...` : t;
 }

@@ -34,7 +34,7 @@ def test_check_ok(tmp_path):
     )
     result = run_cli("check", str(folder))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "pyml: model OK: m 1 (dataframe, 1 input, 1 output)"
+    assert result.stdout.strip() == "pyml: model OK: m 0.1.0 (dataframe, 1 input, 1 output)"
     assert not (folder / "__pycache__").exists()  # nothing written into the model folder
 
 

@@ -336,7 +336,7 @@ def test_tcp_port_binds_localhost_and_sigint_stops(start_server, models_root, so
     try:
         wait_until(lambda: "pyml: serving" in open(out.name).read() or proc.poll() is not None, timeout=90)
         line = open(out.name).read().strip()
-        assert line.startswith("pyml: serving tcp 1 on 127.0.0.1:"), line
+        assert line.startswith("pyml: serving tcp 0.1.0 on 127.0.0.1:"), line
         port = int(line.rsplit(":", 1)[1])
         client = V2Client("127.0.0.1:%d" % port)
         result = client.infer("tcp", frame_tensors({"a": ("INT64", [5])}))

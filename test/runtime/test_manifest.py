@@ -50,7 +50,7 @@ def test_tensor_manifest_and_defaults():
         outputs: [{name: p, dtype: float32, shape: [-1, 1000]}]
         """
     )
-    assert m.version == "1" and m.module == "pkg.net" and m.thread_safe is False and m.max_batch is None
+    assert m.version == "0.1.0" and m.module == "pkg.net" and m.thread_safe is False and m.max_batch is None
     assert m.inputs[0].shape == (-1, 3, 224, 224)
 
 

@@ -8,11 +8,11 @@
  */
 import * as arrow from 'apache-arrow';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
-import type { ColumnRead, SourceField, SourceType } from '../columns';
-import { ColumnBuilder } from '../convert';
-import { InputError } from '../errors';
+import { ColumnBuilder } from '../../tables/columnBuilder';
+import { InputError } from '../../tables/errors';
+import type { ColumnRead, SourceField, SourceType } from '../../tables/fields';
+import type { TableSource, SourceChunk } from '../../tables/source';
 import type { DuckDbModule } from '../duckdb';
-import type { BatchSource, SourceChunk } from '../source';
 
 const CHUNK_ROWS = 16384;
 
@@ -25,7 +25,7 @@ export interface SqlOptions {
   readonly memoryLimit?: string;
 }
 
-export async function openSql(duckdb: DuckDbModule, query: string, options: SqlOptions): Promise<BatchSource> {
+export async function openSql(duckdb: DuckDbModule, query: string, options: SqlOptions): Promise<TableSource> {
   const config: Record<string, string> = {
     file_search_path: options.cwd,
     autoinstall_known_extensions: 'false',

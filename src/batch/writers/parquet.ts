@@ -15,7 +15,7 @@ import * as arrow from 'apache-arrow';
 import { closeSync, openSync, writeSync } from 'fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
-import { arrowTypeName } from '../columns';
+import { arrowTypeName } from '../../tables/fields';
 import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sink';
 
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];

@@ -1,12 +1,12 @@
 import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
-import type { ColumnRead } from '../../../src/batch/columns';
-import { batchesOf, type BatchSource, type SourceChunk } from '../../../src/batch/source';
+import type { ColumnRead } from '../../../src/tables/fields';
+import { batchesOf, type TableSource, type SourceChunk } from '../../../src/tables/source';
 
 const X: ColumnRead[] = [{ name: 'x', type: new arrow.Float64() }, { name: 'k', type: new arrow.Int32() }];
 
 /** A source that yields chunks of the given sizes, numbering rows 0, 1, 2 ... */
-function chunked(sizes: readonly number[], log: string[] = []): BatchSource {
+function chunked(sizes: readonly number[], log: string[] = []): TableSource {
   return {
     description: 'test',
     fields: [],
@@ -28,7 +28,7 @@ function chunked(sizes: readonly number[], log: string[] = []): BatchSource {
   };
 }
 
-async function collect(source: BatchSource, rowsPerBatch: number): Promise<{ starts: number[]; sizes: number[]; x: number[] }> {
+async function collect(source: TableSource, rowsPerBatch: number): Promise<{ starts: number[]; sizes: number[]; x: number[] }> {
   const starts: number[] = [];
   const sizes: number[] = [];
   const x: number[] = [];

@@ -2,15 +2,16 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { arrowTypeName, type ColumnRead } from '../../../src/batch/columns';
+import { arrowTypeName, type ColumnRead } from '../../../src/tables/fields';
 import { loadDuckDb, DuckDbMissingError } from '../../../src/batch/duckdb';
-import { InputError } from '../../../src/batch/errors';
-import { inputFormatOf, openSource } from '../../../src/batch/readers';
-import type { BatchSource } from '../../../src/batch/source';
+import { InputError } from '../../../src/tables/errors';
+import { openSource } from '../../../src/batch/readers';
+import { inputFormatOf } from '../../../src/tables';
+import type { TableSource } from '../../../src/tables/source';
 import { REPO, tempDir, writeArrow, writeParquet } from './helpers';
 import { missingPrerequisite } from '../../prerequisite';
 
-async function readAll(source: BatchSource, columns: readonly ColumnRead[]): Promise<{ rows: unknown[][]; chunks: number; fractions: number[] }> {
+async function readAll(source: TableSource, columns: readonly ColumnRead[]): Promise<{ rows: unknown[][]; chunks: number; fractions: number[] }> {
   const rows: unknown[][] = [];
   let chunks = 0;
   const fractions: number[] = [];

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
-import { arrowTypeName, canWiden, type SourceField } from '../../../src/batch/columns';
+import { canWiden } from '../../../src/batch/columns';
+import { arrowTypeName, type SourceField } from '../../../src/tables/fields';
 import { SchemaMismatchError } from '../../../src/batch/errors';
 import { planBatch } from '../../../src/batch/schema';
 import { field, manifest } from './helpers';

@@ -5,9 +5,10 @@ import { zipSync } from 'fflate';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FileLoadError, loadInputFile, readNpy, type LoadedFile } from '../../../src/predict/files';
+import { loadInputFile, readNpy, type LoadedFile } from '../../../src/predict/files';
 import { v2DatatypeOf, type AnyTable } from '../../../src/protocol/arrowCodec';
 import type { ModelSchema } from '../../../src/shared/panelMessages';
+import { InputError } from '../../../src/tables/errors';
 import { requirePrerequisite } from '../../prerequisite';
 
 let dir = '';
@@ -67,12 +68,12 @@ describe('input files', () => {
       const schema: ModelSchema = { model: 'm', version: '', platform: '', kind: 'dataframe', outputs: [], inputs: [{ name: 'code', datatype: 'BYTES', shape: [-1], text: true }, { name: 'k', datatype: 'UINT8', shape: [-1], text: false }] };
       const t = table(await loadInputFile(write('b.csv', 'code,k\n007,1\n010,255\n'), schema));
       assert.deepStrictEqual(columns(t), { code: ['BYTES', ['007', '010']], k: ['UINT8', [1, 255]] });
-      await assert.rejects(loadInputFile(write('c.csv', 'code,k\n1,256\n'), schema), /line 2, column 'k': 256 is out of range for UINT8/);
+      await assert.rejects(loadInputFile(write('c.csv', 'code,k\n1,256\n'), schema), /row 1, column 'k': 256 is out of range for UINT8/);
     });
 
     it('reads TSV and refuses an empty file', async () => {
       assert.deepStrictEqual(columns(table(await loadInputFile(write('d.tsv', 'a\tb\n1\tx\n')))), { a: ['INT64', [1n]], b: ['BYTES', ['x']] });
-      await assert.rejects(loadInputFile(write('e.csv', '')), (e: unknown) => e instanceof FileLoadError && /e\.csv: is empty; a CSV file needs a header row/.test(e.message));
+      await assert.rejects(loadInputFile(write('e.csv', '')), (e: unknown) => e instanceof InputError && /e\.csv is empty: a CSV input needs a header row/.test(e.message));
     });
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { CsvParseError, CsvParser } from '../../../src/batch/readers/csvParse';
+import { CsvParseError, CsvParser } from '../../../src/tables/csvParse';
 
 /** Parses `text` fed in pieces of `size` characters. */
 function parse(text: string, size: number, delimiter = ','): string[][] {

@@ -1,18 +1,19 @@
 /**
  * Arrow IPC input, file format (`.arrow`, `.feather` v2) or stream format (`.arrows`), read record
  * batch by record batch. Columns of the type asked for are used as they are (no copy).
+ * Compressed files (LZ4/ZSTD buffers) are refused with how to save them uncompressed.
  */
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
-import { v2DatatypeOf } from '../../protocol/arrowCodec';
-import { arrowTypeName, type ColumnRead, type SourceField } from '../columns';
-import { castVector } from '../convert';
-import { InputError } from '../errors';
-import type { BatchSource, SourceChunk } from '../source';
+import { v2DatatypeOf } from '../protocol/arrowCodec';
+import { arrowTypeName, type ColumnRead, type SourceField } from './fields';
+import { castVector } from './columnBuilder';
+import { InputError, messageOf } from './errors';
+import type { TableSource, SourceChunk } from './source';
 
 type AsyncReader = arrow.AsyncRecordBatchFileReader | arrow.AsyncRecordBatchStreamReader;
 
-export async function openArrow(file: string): Promise<BatchSource> {
+export async function openArrow(file: string): Promise<TableSource> {
   const schema = await withReader(file, (reader) => Promise.resolve(reader.schema));
   const fields = schema.fields.map((f): SourceField => {
     const type = f.type as arrow.DataType;
@@ -39,7 +40,11 @@ async function open(file: string): Promise<{ reader: AsyncReader; handle: fs.Fil
   } catch (err) {
     await handle.close().catch(() => undefined);
     if (err instanceof InputError) throw err;
-    throw new InputError(`${file} is not an Arrow IPC file or stream (${err instanceof Error ? err.message : String(err)})`);
+    const text = messageOf(err);
+    if (/compress/i.test(text)) {
+      throw new InputError(`${file} is a compressed Arrow/Feather file (${text}); save it uncompressed (pyarrow.feather.write_feather(df, path, compression="uncompressed"))`);
+    }
+    throw new InputError(`${file} is not an Arrow IPC / Feather file or stream (${text})`);
   }
 }
 

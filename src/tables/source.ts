@@ -1,10 +1,11 @@
 /**
- * What every input reader gives: its columns up front, then the asked-for columns in chunks, and
- * the regrouping of those chunks into batches of exactly the rows per batch (the last may be short).
+ * What every input reader gives: its columns up front, then the asked-for columns in chunks; the
+ * regrouping of those chunks into batches of exactly the rows per batch (the last may be short), or
+ * into one table (the panel).
  */
 import * as arrow from 'apache-arrow';
-import type { ColumnRead, SourceField } from './columns';
-import type { AnyVector } from './convert';
+import type { ColumnRead, SourceField } from './fields';
+import type { AnyVector } from './columnBuilder';
 
 export interface SourceChunk {
   /** The columns asked for, in the order asked, each `rows` long. */
@@ -14,7 +15,7 @@ export interface SourceChunk {
   readonly fraction?: number;
 }
 
-export interface BatchSource {
+export interface TableSource {
   /** The file or query, for messages. */
   readonly description: string;
   readonly fields: readonly SourceField[];
@@ -56,7 +57,7 @@ export function readSchema(columns: readonly ColumnRead[]): arrow.Schema {
  * an empty input gives no batch). Holds at most one batch plus one chunk.
  */
 export async function* batchesOf(
-  source: BatchSource,
+  source: TableSource,
   columns: readonly ColumnRead[],
   rowsPerBatch: number,
   signal?: AbortSignal,
@@ -81,6 +82,29 @@ export async function* batchesOf(
     }
   }
   if (pending && pending.numRows > 0) yield { table: compact(pending), rowStart, ...(fraction !== undefined ? { fraction } : {}) };
+}
+
+/** Every row of `columns` as one table (for inputs small enough to hold: the panel's files). */
+export async function readTable(source: TableSource, columns: readonly ColumnRead[]): Promise<arrow.Table> {
+  const schema = readSchema(columns);
+  const parts: arrow.Table[] = [];
+  for await (const chunk of source.chunks(columns)) if (chunk.rows > 0) parts.push(tableOf(schema, chunk.columns));
+  const [first, ...rest] = parts;
+  return first ? first.concat(...rest) : new arrow.Table(schema);
+}
+
+/**
+ * Every column of the source as one table, each as its own type: CSV columns as text, JSON lines
+ * columns as their values' type, and types V2 cannot carry (dates, decimals ...) as text.
+ */
+export function readAll(source: TableSource): Promise<arrow.Table> {
+  return readTable(source, source.fields.map((f): ColumnRead => {
+    switch (f.type.kind) {
+      case 'typed': case 'json': return { name: f.name, type: f.type.type };
+      case 'text': return { name: f.name, type: new arrow.Utf8() };
+      case 'unsupported': return { name: f.name, type: new arrow.Utf8(), asText: true };
+    }
+  }));
 }
 
 /** A table without empty record batches (slicing leaves some behind). */

@@ -6,15 +6,15 @@
 import * as fs from 'fs';
 import * as readline from 'readline';
 import * as arrow from 'apache-arrow';
-import type { ColumnRead, SourceField } from '../columns';
-import { ColumnBuilder } from '../convert';
-import { InputError } from '../errors';
-import type { BatchSource, SourceChunk } from '../source';
+import type { ColumnRead, SourceField } from './fields';
+import { ColumnBuilder } from './columnBuilder';
+import { InputError } from './errors';
+import type { TableSource, SourceChunk } from './source';
 
 const CHUNK_ROWS = 8192;
 const SAMPLE_LINES = 1000;
 
-export async function openJsonLines(file: string): Promise<BatchSource> {
+export async function openJsonLines(file: string): Promise<TableSource> {
   const size = (await fs.promises.stat(file)).size;
   const fields = await sampleFields(file);
   return {
@@ -29,6 +29,11 @@ export async function openJsonLines(file: string): Promise<BatchSource> {
 interface Line {
   readonly row: number;
   readonly value: Record<string, unknown>;
+}
+
+/** The objects of a JSON lines file, in order (each line checked as the batch reader checks it). */
+export async function* jsonObjects(file: string): AsyncGenerator<Record<string, unknown>> {
+  for await (const { value } of lines(file, fs.createReadStream(file, { encoding: 'utf8' }))) yield value;
 }
 
 async function* lines(file: string, input: fs.ReadStream): AsyncGenerator<Line> {

@@ -1,13 +1,14 @@
 /**
  * CSV (and TSV) input, streamed through an incremental RFC 4180 parser (csvParse.ts); the first
  * row is the header. Columns are text; each value is converted to the type it is read as
- * (convert.ts), and a value that does not convert names its row and column.
+ * (columnBuilder.ts, by the grammar of values.ts), and a value that does not convert names its
+ * row and column.
  */
 import * as fs from 'fs';
-import type { ColumnRead, SourceField } from '../columns';
-import { columnFromText } from '../convert';
-import { InputError } from '../errors';
-import type { BatchSource, SourceChunk } from '../source';
+import type { ColumnRead, SourceField } from './fields';
+import { columnFromText } from './columnBuilder';
+import { InputError } from './errors';
+import type { TableSource, SourceChunk } from './source';
 import { CsvParseError, CsvParser } from './csvParse';
 
 const CHUNK_ROWS = 8192;
@@ -17,7 +18,7 @@ export interface CsvOptions {
   readonly delimiter?: string;
 }
 
-export async function openCsv(file: string, options: CsvOptions = {}): Promise<BatchSource> {
+export async function openCsv(file: string, options: CsvOptions = {}): Promise<TableSource> {
   const delimiter = options.delimiter ?? (/\.tsv$/i.test(file) ? '\t' : ',');
   const size = (await fs.promises.stat(file)).size;
   const header = await readHeader(file, delimiter);

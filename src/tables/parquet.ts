@@ -11,12 +11,12 @@ import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type DecodedArray, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import type { ColumnRead, SourceField, SourceType } from '../columns';
-import { columnFromValues } from '../convert';
-import { InputError } from '../errors';
-import type { BatchSource, SourceChunk } from '../source';
+import type { ColumnRead, SourceField, SourceType } from './fields';
+import { columnFromValues } from './columnBuilder';
+import { InputError } from './errors';
+import type { TableSource, SourceChunk } from './source';
 
-export async function openParquet(file: string): Promise<BatchSource> {
+export async function openParquet(file: string): Promise<TableSource> {
   const handle = await fs.open(file, 'r');
   try {
     const buffer = await fileBuffer(handle);

@@ -1,16 +1,23 @@
 /**
- * Values of the input -> Arrow columns of the type the run reads them as.
+ * The one column builder: values of any input (CSV fields, JSON values, Parquet and DuckDB values,
+ * Arrow vectors, cells typed in the panel) -> one Arrow column of the type it is read as, straight
+ * into typed arrays, with Arrow nulls for missing values.
  *
- *  - text (CSV): `1.5`, `NaN`, `inf`; integers in decimal; `true`/`false`/`1`/`0`; an empty field is
- *    a missing value in numeric and bool columns and an empty string in text columns.
- *  - plain values (JSON lines, Parquet as hyparquet decodes it, DuckDB): numbers, bigints, booleans,
- *    strings, bytes, null. A typed array of the right element type becomes the column as it is.
- *  - Arrow vectors (Arrow IPC files): kept as they are when the type is the same, else cast.
- * A value that does not fit names its row (one-based, as people count data rows) and column.
+ *  - text (`pushText`): the value grammar of values.ts.
+ *  - plain values (`pushValue`: JSON, Parquet as hyparquet decodes it, DuckDB): numbers, bigints,
+ *    booleans, strings, bytes, null. A typed array of the right element type becomes the column as
+ *    it is (`columnFromValues`).
+ *  - Arrow vectors (`castVector`): kept as they are when the type is the same, else value by value.
+ *  - hand-typed cells (`appendCell`) and values already of the column's kind (`appendValue`): the panel.
+ * A value that does not fit throws an InputError naming its row (one-based, as people count data
+ * rows) and column.
  */
 import * as arrow from 'apache-arrow';
-import { arrowTypeName } from './columns';
+import type { V2Datatype } from '../model/dtypes';
+import { arrowTypeOf, v2DatatypeOf } from '../protocol/arrowCodec';
 import { InputError } from './errors';
+import { arrowTypeName } from './fields';
+import { clip, intRangeProblem, parseFloatText, parseText, parseTypedCell, FLOAT_MAX, type Value } from './values';
 
 export type AnyVector = arrow.Vector<arrow.DataType>;
 
@@ -21,9 +28,13 @@ export interface Origin {
 }
 
 type Kind = 'bool' | 'int' | 'bigint' | 'float' | 'utf8' | 'binary';
+type NumberArray = Float64Array | Float32Array | Uint16Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint32Array;
+type BigArray = BigInt64Array | BigUint64Array;
+type NumberArrayCtor = new (n: number) => NumberArray;
+type BigArrayCtor = new (n: number) => BigArray;
 
-/** How values of an Arrow type are stored (the types a run reads: V2's, plus Utf8 for text keys). */
-function kindOf(type: arrow.DataType): { kind: Kind; Array?: NumberArrayCtor | BigArrayCtor; min?: number | bigint; max?: number | bigint } {
+/** How values of an Arrow type are stored (V2's types, plus Utf8 for text keys). */
+function kindOf(type: arrow.DataType): { kind: Kind; Array?: NumberArrayCtor | BigArrayCtor } {
   if (arrow.DataType.isBool(type)) return { kind: 'bool' };
   if (arrow.DataType.isUtf8(type)) return { kind: 'utf8' };
   if (arrow.DataType.isBinary(type)) return { kind: 'binary' };
@@ -33,59 +44,61 @@ function kindOf(type: arrow.DataType): { kind: Kind; Array?: NumberArrayCtor | B
   }
   if (arrow.DataType.isInt(type)) {
     const bits = type.bitWidth;
-    if (bits === 64) {
-      return type.isSigned
-        ? { kind: 'bigint', Array: BigInt64Array, min: -(2n ** 63n), max: 2n ** 63n - 1n }
-        : { kind: 'bigint', Array: BigUint64Array, min: 0n, max: 2n ** 64n - 1n };
-    }
+    if (bits === 64) return { kind: 'bigint', Array: type.isSigned ? BigInt64Array : BigUint64Array };
     const Array = type.isSigned ? ({ 8: Int8Array, 16: Int16Array, 32: Int32Array } as const)[bits] : ({ 8: Uint8Array, 16: Uint16Array, 32: Uint32Array } as const)[bits];
-    return type.isSigned
-      ? { kind: 'int', Array, min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 }
-      : { kind: 'int', Array, min: 0, max: 2 ** bits - 1 };
+    return { kind: 'int', Array };
   }
   throw new Error(`cannot read a column as ${arrowTypeName(type)}`);
 }
 
-type NumberArrayCtor = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
-type BigArrayCtor = BigInt64ArrayConstructor | BigUint64ArrayConstructor;
-
-/** Builds one Arrow column value by value. */
+/** Builds one Arrow column value by value; its storage grows when more values come than planned. */
 export class ColumnBuilder {
-  private readonly kind: Kind;
-  private readonly numbers: Float64Array | Float32Array | Uint16Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint32Array | undefined;
-  private readonly bigints: BigInt64Array | BigUint64Array | undefined;
-  private readonly bools: Uint8Array | undefined;
-  private readonly min: number | bigint | undefined;
-  private readonly max: number | bigint | undefined;
+  /** The V2 datatype of the column (BYTES for text and bytes). */
+  readonly datatype: V2Datatype;
+  private type: arrow.DataType;
+  private kind: Kind;
+  private numbers: NumberArray | undefined;
+  private bigints: BigArray | undefined;
+  private bools: Uint8Array | undefined;
   private readonly half: boolean;
   private validity: Uint8Array | undefined;
   private nulls = 0;
   private bytes: Buffer = Buffer.alloc(0);
   private bytesUsed = 0;
-  private readonly offsets: Int32Array | undefined;
+  private offsets: Int32Array | undefined;
+  private capacity: number;
   private length = 0;
+  private readonly origin: Origin;
 
-  constructor(
-    readonly type: arrow.DataType,
-    readonly capacity: number,
-    private readonly origin: Origin,
-  ) {
+  constructor(type: arrow.DataType, capacity: number, origin: Origin) {
     const k = kindOf(type);
+    this.type = type;
     this.kind = k.kind;
-    this.min = k.min;
-    this.max = k.max;
+    this.datatype = v2DatatypeOf(type) ?? 'BYTES';
+    this.origin = origin;
+    this.capacity = Math.max(16, capacity);
     this.half = arrow.DataType.isFloat(type) && type.precision === arrow.Precision.HALF;
-    if (k.kind === 'bigint') this.bigints = new (k.Array as BigArrayCtor)(capacity);
-    else if (k.kind === 'int' || k.kind === 'float') this.numbers = new (k.Array as NumberArrayCtor)(capacity);
-    else if (k.kind === 'bool') this.bools = new Uint8Array((capacity + 7) >> 3);
+    if (k.kind === 'bigint') this.bigints = new (k.Array as BigArrayCtor)(this.capacity);
+    else if (k.kind === 'int' || k.kind === 'float') this.numbers = new (k.Array as NumberArrayCtor)(this.capacity);
+    else if (k.kind === 'bool') this.bools = new Uint8Array((this.capacity + 7) >> 3);
     else {
-      this.offsets = new Int32Array(capacity + 1);
-      this.bytes = Buffer.allocUnsafe(Math.max(64, capacity * 8));
+      this.offsets = new Int32Array(this.capacity + 1);
+      this.bytes = Buffer.allocUnsafe(Math.max(64, this.capacity * 8));
     }
+  }
+
+  /** A builder for a V2 datatype (BYTES as Utf8 text); `name` is the column in messages. */
+  static of(name: string, datatype: V2Datatype, capacity = 1024): ColumnBuilder {
+    return new ColumnBuilder(arrowTypeOf(datatype), capacity, { column: name, rowStart: 0 });
+  }
+
+  get rows(): number {
+    return this.length;
   }
 
   /** Appends a missing value. */
   pushNull(): void {
+    this.reserveRow();
     const i = this.length++;
     this.validity ??= new Uint8Array((this.capacity + 7) >> 3).fill(0xff);
     this.validity[i >> 3] = (this.validity[i >> 3] ?? 0) & ~(1 << (i & 7));
@@ -93,7 +106,7 @@ export class ColumnBuilder {
     if (this.offsets) this.offsets[i + 1] = this.bytesUsed;
   }
 
-  /** Appends a value given as text (a CSV field). */
+  /** Appends a value given as text (a CSV field), by the value grammar. */
   pushText(text: string): void {
     switch (this.kind) {
       case 'utf8':
@@ -102,34 +115,20 @@ export class ColumnBuilder {
       case 'binary':
         this.pushBytes(Buffer.from(text, 'utf8'));
         return;
+      case 'float': {
+        const v = parseFloatText(text.trim());
+        if (v !== undefined) {
+          this.pushFloatInRange(v, text);
+          return;
+        }
+        break;
+      }
       default:
         break;
     }
-    const t = text.trim();
-    if (t === '') {
-      this.pushNull();
-      return;
-    }
-    switch (this.kind) {
-      case 'float': {
-        const v = parseFloatText(t);
-        if (v === undefined) throw this.problem(`'${short(text)}' is not a number`);
-        this.pushFloat(v);
-        return;
-      }
-      case 'int':
-      case 'bigint': {
-        if (!/^[+-]?\d+$/.test(t)) throw this.problem(`'${short(text)}' is not a whole number`);
-        this.pushInteger(BigInt(t));
-        return;
-      }
-      case 'bool': {
-        const b = parseBool(t);
-        if (b === undefined) throw this.problem(`'${short(text)}' is not true, false, 1 or 0`);
-        this.pushBool(b);
-        return;
-      }
-    }
+    const r = parseText(this.datatype, text);
+    if (!r.ok) throw this.problem(r.error);
+    this.pushParsed(r.value);
   }
 
   /** Appends a plain value (JSON, Parquet, DuckDB); null and undefined are missing values. */
@@ -140,8 +139,8 @@ export class ColumnBuilder {
     }
     switch (this.kind) {
       case 'float':
-        if (typeof value === 'number') this.pushFloat(value);
-        else if (typeof value === 'bigint') this.pushFloat(Number(value));
+        if (typeof value === 'number') this.pushFloatInRange(value);
+        else if (typeof value === 'bigint') this.pushFloatInRange(Number(value));
         else if (typeof value === 'string' && /^[+-]?(nan|inf|infinity)$/i.test(value)) this.pushFloat(parseFloatText(value) ?? NaN);
         else throw this.problem(`${describe(value)} is not a number`);
         return;
@@ -167,10 +166,38 @@ export class ColumnBuilder {
     }
   }
 
-  /** Appends any value as text (key columns whose type has no V2 datatype: dates, decimals ...). */
+  /** Appends any value as text (columns whose type has no V2 datatype: dates, decimals ...). */
   pushAsText(value: unknown): void {
     if (value === null || value === undefined) this.pushNull();
     else this.pushString(textOf(value));
+  }
+
+  /**
+   * Appends a cell typed by hand (values.ts `parseTypedCell`); returns the problem (and appends a
+   * missing value) when it does not read as the column's type.
+   */
+  appendCell(text: string | null): string | undefined {
+    const r = parseTypedCell(this.datatype, text);
+    if (!r.ok) {
+      this.pushNull();
+      return r.error;
+    }
+    this.pushParsed(r.value);
+    return undefined;
+  }
+
+  /**
+   * Appends a value that already has the column's kind (number, bigint for 64-bit ints, boolean,
+   * string, null). Bytes (Uint8Array) make a text column Binary.
+   */
+  appendValue(value: Value | Uint8Array): void {
+    if (value === null) this.pushNull();
+    else if (value instanceof Uint8Array) {
+      if (this.kind === 'utf8') this.becomeBinary();
+      this.pushValue(value);
+    } else if (this.kind === 'utf8' || this.kind === 'binary') this.pushValue(typeof value === 'string' ? value : String(value));
+    else if (typeof value === 'string') this.pushText(value);
+    else this.pushParsed(value);
   }
 
   finish(): AnyVector {
@@ -179,7 +206,7 @@ export class ColumnBuilder {
     const common = { length, nullCount: this.nulls, ...(nullBitmap ? { nullBitmap } : {}) };
     const fixed = this.numbers ?? this.bigints;
     if (fixed) return makeColumn({ type: this.type, ...common, data: fixed.subarray(0, length) });
-    if (this.bools) return makeColumn({ type: this.type, ...common, data: this.bools });
+    if (this.bools) return makeColumn({ type: this.type, ...common, data: this.bools.subarray(0, (length + 7) >> 3) });
     const valueOffsets = (this.offsets ?? new Int32Array(1)).subarray(0, length + 1);
     const data = this.bytes.subarray(0, this.bytesUsed);
     return makeColumn({ type: this.type, ...common, valueOffsets, data });
@@ -193,21 +220,42 @@ export class ColumnBuilder {
     return new InputError(`row ${this.row}, column '${this.origin.column}': ${what} (read as ${arrowTypeName(this.type)})`);
   }
 
+  /** A value parsed for this column's datatype (number, bigint, boolean, string or null). */
+  private pushParsed(v: Value): void {
+    if (v === null) this.pushNull();
+    else if (typeof v === 'string') this.pushValue(v);
+    else if (typeof v === 'boolean') {
+      if (this.kind === 'bool') this.pushBool(v);
+      else this.pushValue(v ? 1 : 0);
+    } else if (this.kind === 'float') this.pushFloat(Number(v));
+    else if (this.kind === 'bool') this.pushBool(v !== 0 && v !== 0n);
+    else this.pushInteger(typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+  }
+
+  /** A float, refused when it is finite but beyond the largest value of the column's type. */
+  private pushFloatInRange(v: number, text?: string): void {
+    const max = FLOAT_MAX[this.datatype] ?? Infinity;
+    if (Math.abs(v) > max && Number.isFinite(v)) throw this.problem(`${text === undefined ? v : clip(text.trim())} is out of range for ${this.datatype} (largest ${max})`);
+    this.pushFloat(v);
+  }
+
   private pushFloat(v: number): void {
+    this.reserveRow();
     const numbers = this.numbers;
     if (!numbers) return;
     numbers[this.length++] = this.half ? toHalf(v) : v;
   }
 
   private pushInteger(v: bigint): void {
-    const min = this.min as bigint | number;
-    const max = this.max as bigint | number;
-    if (v < BigInt(min) || v > BigInt(max)) throw this.problem(`${v} is out of range (${min} to ${max})`);
+    const problem = intRangeProblem(this.datatype, v);
+    if (problem) throw this.problem(problem);
+    this.reserveRow();
     if (this.bigints) this.bigints[this.length++] = v;
     else if (this.numbers) this.numbers[this.length++] = Number(v);
   }
 
   private pushBool(b: boolean): void {
+    this.reserveRow();
     const bools = this.bools;
     if (!bools) return;
     const i = this.length++;
@@ -215,27 +263,55 @@ export class ColumnBuilder {
   }
 
   private pushString(s: string): void {
+    this.reserveRow();
     // At most 3 bytes per UTF-16 unit.
-    this.reserve(s.length * 3);
+    this.reserveBytes(s.length * 3);
     const written = this.bytes.write(s, this.bytesUsed, 'utf8');
     this.bytesUsed += written;
     this.endElement();
   }
 
   private pushBytes(b: Uint8Array): void {
-    this.reserve(b.byteLength);
+    this.reserveRow();
+    this.reserveBytes(b.byteLength);
     this.bytes.set(b, this.bytesUsed);
     this.bytesUsed += b.byteLength;
     this.endElement();
   }
 
   private endElement(): void {
-    if (this.bytesUsed > 0x7fffffff) throw this.problem('the batch holds over 2 GiB of text; lower the rows per batch');
+    if (this.bytesUsed > 0x7fffffff) throw this.problem('the column holds over 2 GiB of text; read fewer rows at a time');
     const offsets = this.offsets;
     if (offsets) offsets[++this.length] = this.bytesUsed;
   }
 
-  private reserve(n: number): void {
+  private becomeBinary(): void {
+    this.kind = 'binary';
+    this.type = new arrow.Binary();
+  }
+
+  /** Room for one more row. */
+  private reserveRow(): void {
+    if (this.length < this.capacity) return;
+    const capacity = this.capacity * 2;
+    const grow = <T extends NumberArray | BigArray | Uint8Array | Int32Array>(a: T, n: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      (b as Uint8Array).set(a as Uint8Array);
+      return b;
+    };
+    if (this.numbers) this.numbers = grow(this.numbers, capacity);
+    if (this.bigints) this.bigints = grow(this.bigints, capacity);
+    if (this.bools) this.bools = grow(this.bools, (capacity + 7) >> 3);
+    if (this.offsets) this.offsets = grow(this.offsets, capacity + 1);
+    if (this.validity) {
+      const validity = new Uint8Array((capacity + 7) >> 3).fill(0xff);
+      validity.set(this.validity);
+      this.validity = validity;
+    }
+    this.capacity = capacity;
+  }
+
+  private reserveBytes(n: number): void {
     if (this.bytesUsed + n <= this.bytes.byteLength) return;
     const grown = Buffer.allocUnsafe(Math.max(this.bytes.byteLength * 2, this.bytesUsed + n));
     grown.set(this.bytes.subarray(0, this.bytesUsed));
@@ -243,7 +319,7 @@ export class ColumnBuilder {
   }
 }
 
-/** The buffers of one column, as arrow.makeData takes them for the types a run reads. */
+/** The buffers of one column, as arrow.makeData takes them. */
 interface ColumnParts {
   readonly type: arrow.DataType;
   readonly length: number;
@@ -285,7 +361,7 @@ export function columnFromValues(values: ArrayLike<unknown>, type: arrow.DataTyp
   return b.finish();
 }
 
-/** An Arrow column (Arrow IPC input) as `type`: itself when it already is, else value by value. */
+/** An Arrow column as `type`: itself when it already is, else value by value. */
 export function castVector(vector: AnyVector, type: arrow.DataType, origin: Origin, asText = false): AnyVector {
   if (!asText && sameType(vector.type, type)) return vector;
   const b = new ColumnBuilder(type, vector.length, origin);
@@ -315,26 +391,7 @@ function sameElements(values: ArrayBufferView, type: arrow.DataType): boolean {
   return values.constructor === expected;
 }
 
-/** A float in text: decimal or scientific, `nan`, `inf`, `-inf`, `infinity` (any case). */
-export function parseFloatText(t: string): number | undefined {
-  const s = t.trim();
-  const lower = s.toLowerCase();
-  if (lower === 'nan' || lower === '+nan' || lower === '-nan') return NaN;
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return undefined;
-  return Number(s);
-}
-
-function parseBool(t: string): boolean | undefined {
-  switch (t.toLowerCase()) {
-    case 'true': case '1': return true;
-    case 'false': case '0': return false;
-    default: return undefined;
-  }
-}
-
-/** The text of a value of a type V2 cannot carry (a key column): dates as ISO 8601, the rest as written. */
+/** The text of a value of a type V2 cannot carry: dates as ISO 8601, bytes as base64, the rest as written. */
 export function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();
@@ -350,7 +407,7 @@ export function textOf(value: unknown): string {
 function describe(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return `'${short(value)}'`;
+      return `'${clip(value)}'`;
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -360,26 +417,36 @@ function describe(value: unknown): string {
   }
 }
 
-function short(s: string): string {
-  return s.length <= 40 ? s : `${s.slice(0, 37)}...`;
-}
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 
-/** IEEE 754 half precision bits of a number (round to nearest even). */
-function toHalf(v: number): number {
-  const f32 = new Float32Array([v]);
-  const bits = new Uint32Array(f32.buffer)[0] ?? 0;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  const mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = (mant | 0x800000) >> (1 - e);
-    return sign | ((m + 0x1000 + ((m >> 13) & 1) - 1) >> 13);
+/** IEEE 754 half-precision bits of a number (round to nearest even). */
+export function toHalf(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  f32[0] = value;
+  const x = u32[0] ?? 0;
+  const sign = (x >>> 16) & 0x8000;
+  let exp = ((x >>> 23) & 0xff) - 127 + 15;
+  let mant = x & 0x7fffff;
+  if (exp >= 0x1f) return sign | 0x7c00; // overflow -> infinity
+  if (exp <= 0) {
+    if (exp < -10) return sign; // underflow -> signed zero
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    const half = mant >> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    return sign | (rest > midpoint || (rest === midpoint && (half & 1) === 1) ? half + 1 : half);
   }
-  const rounded = (e << 10) | (mant >> 13);
   const rest = mant & 0x1fff;
-  return sign | (rest > 0x1000 || (rest === 0x1000 && (rounded & 1)) ? rounded + 1 : rounded);
+  mant >>= 13;
+  if (rest > 0x1000 || (rest === 0x1000 && (mant & 1) === 1)) {
+    mant++;
+    if (mant === 0x400) {
+      mant = 0;
+      exp++;
+      if (exp >= 0x1f) return sign | 0x7c00;
+    }
+  }
+  return sign | (exp << 10) | mant;
 }

@@ -1,12 +1,13 @@
 import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
-import { castVector, columnFromText, columnFromValues, parseFloatText } from '../../../src/batch/convert';
-import { InputError } from '../../../src/batch/errors';
+import { castVector, columnFromText, columnFromValues } from '../../../src/tables/columnBuilder';
+import { parseFloatText } from '../../../src/tables/values';
+import { InputError } from '../../../src/tables/errors';
 import { float32Text, float64Text, quote } from '../../../src/batch/writers/csv';
 
 const at = { column: 'c', rowStart: 100 };
 
-describe('batch value conversion', () => {
+describe('column builder: values of every reader to Arrow columns', () => {
   it('reads CSV text as floats: decimal, scientific, NaN, inf; empty is missing', () => {
     const v = columnFromText(['1.5', ' -2e3 ', 'NaN', 'inf', '-Infinity', '', '0.1'], new arrow.Float64(), at);
     const values = [...v] as (number | null)[];
@@ -19,7 +20,7 @@ describe('batch value conversion', () => {
   it('reads integers exactly, 64-bit too, and refuses out-of-range and fractional values naming row and column', () => {
     const big = columnFromText(['9007199254740993', '-9223372036854775808'], new arrow.Int64(), at);
     assert.deepStrictEqual([...big], [9007199254740993n, -9223372036854775808n]);
-    assert.throws(() => columnFromText(['1', '2', '128'], new arrow.Int8(), at), (e: Error) => e instanceof InputError && /row 103, column 'c': 128 is out of range \(-128 to 127\)/.test(e.message));
+    assert.throws(() => columnFromText(['1', '2', '128'], new arrow.Int8(), at), (e: Error) => e instanceof InputError && /row 103, column 'c': 128 is out of range for INT8 \(-128 to 127\)/.test(e.message));
     assert.throws(() => columnFromText(['1.5'], new arrow.Int32(), at), /row 101, column 'c': '1.5' is not a whole number/);
     assert.throws(() => columnFromText(['abc'], new arrow.Float64(), at), /'abc' is not a number/);
   });
