@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from './commands/index';
 import { registerCommands } from './commands/table';
-import { Ctx } from './context';
+import { Ctx } from './ctx';
 import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';

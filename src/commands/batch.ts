@@ -11,7 +11,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type * as Batch from '../batch/index';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import type { Manifest } from '../model/manifest';
 import { resolveModelFolder } from './modelFolder';
 

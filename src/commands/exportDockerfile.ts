@@ -2,7 +2,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { resolveModelFolder } from './modelFolder';
 
 export async function exportDockerfileCommand(ctx: Ctx, arg?: unknown): Promise<void> {

@@ -8,7 +8,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { deriveNames } from '../scaffold/names';
 import { renderTemplate } from '../scaffold/render';
 import { TEMPLATES } from '../scaffold/templates/index';

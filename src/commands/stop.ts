@@ -1,7 +1,7 @@
 /** PyML: Stop Model, Restart Model, Show Model Logs. */
 import * as path from 'path';
-import type { Ctx } from '../context';
-import { explainFailures, withModelProgress } from './build';
+import type { Ctx } from '../ctx';
+import { explainFailures, withModelProgress } from './buildImage';
 import { resolveModelFolder } from './modelFolder';
 
 export async function stopCommand(ctx: Ctx, arg?: unknown): Promise<void> {

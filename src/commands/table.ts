@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 
 /** What a command needs before its handler may run. */
 export type Requirement = 'trust';

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { summarizeModelError } from '../protocol/modelError';
 import { V2Error } from '../protocol/v2client';
-import { ContainerExitedError } from './errors';
+import { ContainerExitedError } from './containerErrors';
 import type { ModelStatus, ProgressSink, RunningModel } from './manager';
 import type { Problems } from './problems';
 import { changeKind, errorLocation, MergingRunner } from './reload';

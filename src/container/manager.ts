@@ -6,22 +6,22 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { effectsOf } from '../config';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { errorMessage } from '../log';
 import { loadManifest } from '../model/manifest';
 import { parseModelErrorReport } from '../protocol/modelError';
-import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './build';
+import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './imageBuild';
 import type { BuildEvent } from './buildLog';
 import { DevMode, type ReloadOutcome } from './devMode';
 import { connectEngine, engineAnswers, type Engine } from './engine';
-import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './errors';
+import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './containerErrors';
 import { EngineEvents, type EngineEvent } from './events';
 import { LABEL } from './labels';
 import { followLogs, logTail } from './logs';
 import type { ModelContainer } from './modelContainer';
 import { Problems } from './problems';
 import { errorLocation } from './reload';
-import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './run';
+import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './runContainer';
 import type { RunMode } from './runSpec';
 
 export type ModelStatus = 'starting' | 'ready' | 'reloading' | 'reload-failed' | 'exited';

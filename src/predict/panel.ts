@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import { webviewState } from '../shared/panelMessages';
 import { INPUT_FILE_EXTENSIONS } from './files';

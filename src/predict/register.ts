@@ -3,7 +3,7 @@
  * gRPC load on first use (dynamic imports), so activation stays within its budget.
  */
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 
 export const PANEL_VIEW_TYPE = 'pyml.predictPanel';
 

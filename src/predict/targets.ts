@@ -5,7 +5,7 @@
  */
 import { connectEngine } from '../container/engine';
 import { LABEL } from '../container/labels';
-import { containerInfoOf, listModelContainers } from '../container/run';
+import { containerInfoOf, listModelContainers } from '../container/runContainer';
 import { normalizeAddress } from '../protocol/v2client';
 import type { Target } from '../shared/panelMessages';
 

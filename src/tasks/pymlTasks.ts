@@ -8,7 +8,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { workspaceModelFolders } from '../commands/modelFolder';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainers } from '../container/lazyManager';
 import type { ProgressSink } from '../container/manager';
 
 export const TASK_TYPE = 'pyml';

@@ -11,7 +11,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import type { AnyTable } from '../protocol/arrowCodec';
 import { innermostModelFrame } from '../protocol/modelError';

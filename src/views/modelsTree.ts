@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainers } from '../container/lazyManager';
 import type { ContainerEntry, ContainerManager, ImageEntry, RunningModel } from '../container/manager';
 
 /** A model folder of the workspace: the folder that holds a `pyml.yaml`. */

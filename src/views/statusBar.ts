@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { enclosingModelFolder } from '../commands/modelFolder';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainers } from '../container/lazyManager';
 import type { ContainerManager } from '../container/manager';
 import { statusIcon, statusText } from './modelsTree';
 

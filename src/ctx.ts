@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readConfig, type PymlConfig } from './config';
-import { LazyContainers } from './container/lazy';
+import { LazyContainers } from './container/lazyManager';
 import { Log } from './log';
 
 /**

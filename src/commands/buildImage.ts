@@ -1,9 +1,9 @@
 /** PyML: Build Image — the model folder's image, with step progress, cancel, and problems on failure. */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { BuildFailedError, ContainerExitedError, ReadinessTimeoutError } from '../container/errors';
+import { BuildFailedError, ContainerExitedError, ReadinessTimeoutError } from '../container/containerErrors';
 import type { ProgressSink } from '../container/manager';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { resolveModelFolder } from './modelFolder';
 
 export async function buildCommand(ctx: Ctx, arg?: unknown): Promise<void> {

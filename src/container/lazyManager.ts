@@ -4,7 +4,7 @@
  * through this one handle.
  */
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import type { ContainerManager } from './manager';
 
 export class LazyContainers implements vscode.Disposable {

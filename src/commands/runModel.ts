@@ -2,8 +2,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunMode } from '../container/runSpec';
-import type { Ctx } from '../context';
-import { explainFailures, withModelProgress } from './build';
+import type { Ctx } from '../ctx';
+import { explainFailures, withModelProgress } from './buildImage';
 import { resolveModelFolder } from './modelFolder';
 
 export function runCommand(mode: RunMode): (ctx: Ctx, arg?: unknown) => Promise<void> {
