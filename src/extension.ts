@@ -74,7 +74,7 @@ function startLanguageServer(owner: Ctx): void {
         owner.own({ dispose: () => void client.stop() });
         await client.start();
       } catch (err) {
-        await owner.log.reportError('PyML: the language server could not start', err);
+        await owner.log.explain(err, { summary: 'the language server could not start' });
       }
     })();
   });
@@ -100,7 +100,7 @@ function startContainers(owner: Ctx): void {
     void owner.containerManager
       .get()
       .then((manager) => manager.startInBackground())
-      .catch((err: unknown) => owner.log.reportError('PyML: the container support could not start', err));
+      .catch((err: unknown) => owner.log.explain(err, { summary: 'the container support could not start' }));
   });
 }
 

@@ -32,11 +32,11 @@ export async function openSink(options: SinkOptions): Promise<BatchSink> {
   const tempPath = partialPath(options.output);
   switch (options.format) {
     case 'parquet':
-      return (await import('./parquet')).openParquetSink(tempPath, options);
+      return (await import('./parquetWriter')).openParquetSink(tempPath, options);
     case 'csv':
-      return (await import('./csv')).openCsvSink(tempPath, options);
+      return (await import('./csvWriter')).openCsvSink(tempPath, options);
     case 'arrow':
     case 'arrows':
-      return (await import('./arrowIpc')).openArrowSink(tempPath, options);
+      return (await import('./arrowIpcWriter')).openArrowSink(tempPath, options);
   }
 }

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import { castVector, columnFromText, columnFromValues, parseFloatText } from '../../../src/batch/convert';
 import { InputError } from '../../../src/batch/errors';
-import { float32Text, float64Text, quote } from '../../../src/batch/writers/csv';
+import { float32Text, float64Text, quote } from '../../../src/batch/writers/csvWriter';
 
 const at = { column: 'c', rowStart: 100 };
 
