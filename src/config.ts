@@ -11,11 +11,10 @@ export interface PymlConfig {
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
   readonly rowsPerBatch: number;
-  readonly traceServer: 'off' | 'messages' | 'verbose';
 }
 
 /** What a change of each setting requires of the running parts. */
-export type SettingEffect = 'none' | 'restartServer' | 'reconnectDocker' | 'restartContainer';
+export type SettingEffect = 'none' | 'reconnectDocker' | 'restartContainer';
 
 export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.docker.host': 'reconnectDocker',
@@ -27,12 +26,12 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.predict.timeoutSeconds': 'none',
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
-  'pyml.trace.server': 'restartServer',
+  // Read by vscode-languageclient itself, which applies a change at once.
+  'pyml.trace.server': 'none',
 };
 
 export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
   const c = vscode.workspace.getConfiguration('pyml', scope);
-  const trace = c.get<string>('trace.server', 'off');
   return {
     dockerHost: c.get<string>('docker.host', '').trim(),
     baseImage: c.get<string>('build.baseImage', 'python:3.13-slim').trim() || 'python:3.13-slim',
@@ -43,7 +42,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
     rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
-    traceServer: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
 }
 

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { registerContainerPrompts } from './commands/containerPrompts';
 import { COMMANDS } from './commands/index';
 import { registerCommands } from './commands/table';
-import { Ctx } from './context';
+import { Ctx } from './ctx';
+import { SHOWN_ERRORS_COMMAND } from './log';
 import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
@@ -31,16 +33,27 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     ctx = new Ctx(extension);
     extension.subscriptions.push(ctx);
     registerCommands(ctx, COMMANDS);
-    const tree = ctx.own(new ModelsTree(ctx.containers));
+    const tree = ctx.own(new ModelsTree(ctx.containerManager));
     ctx.own(vscode.window.registerTreeDataProvider('pyml.models', tree));
     ctx.own(
       vscode.commands.registerCommand('pyml.refreshModels', () => {
         tree.refresh();
       }),
     );
-    ctx.own(new ModelStatusBar(ctx.containers));
-    ctx.own(vscode.tasks.registerTaskProvider(TASK_TYPE, new PymlTaskProvider(ctx.containers)));
+    ctx.own(new ModelStatusBar(ctx.containerManager));
+    const log = ctx.log;
+    ctx.own(
+      vscode.tasks.registerTaskProvider(
+        TASK_TYPE,
+        new PymlTaskProvider(ctx.containerManager, (err) => {
+          void log.explain(err);
+        }),
+      ),
+    );
+    ctx.own(vscode.commands.registerCommand(SHOWN_ERRORS_COMMAND, () => log.shownErrors()));
+    registerContainerPrompts(ctx);
     registerPredict(ctx);
+    startSampleTests(ctx);
     startLanguageServer(ctx);
     startContainers(ctx);
   } catch (err) {
@@ -61,7 +74,21 @@ function startLanguageServer(owner: Ctx): void {
         owner.own({ dispose: () => void client.stop() });
         await client.start();
       } catch (err) {
-        await owner.log.reportError('PyML: the language server could not start', err);
+        await owner.log.explain(err, { summary: 'the language server could not start' });
+      }
+    })();
+  });
+}
+
+/** The Test Explorer's samples (src/testing/), after activation: their module loads in its own chunk. */
+function startSampleTests(owner: Ctx): void {
+  setImmediate(() => {
+    void (async () => {
+      try {
+        const { registerSampleTests } = await import('./testing/sampleTests');
+        registerSampleTests(owner);
+      } catch (err) {
+        owner.log.error(`PyML: the Test Explorer samples could not start: ${err instanceof Error ? err.message : String(err)}`);
       }
     })();
   });
@@ -70,10 +97,10 @@ function startLanguageServer(owner: Ctx): void {
 /** After activation: connect to Docker and find the models still running from an earlier window. */
 function startContainers(owner: Ctx): void {
   setImmediate(() => {
-    void owner.containers
+    void owner.containerManager
       .get()
       .then((manager) => manager.startInBackground())
-      .catch((err: unknown) => owner.log.reportError('PyML: the container support could not start', err));
+      .catch((err: unknown) => owner.log.explain(err, { summary: 'the container support could not start' }));
   });
 }
 

@@ -17,7 +17,7 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildImage, prepareBuild } from '../../src/container/build';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import { connectEngine } from '../../src/container/engine';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

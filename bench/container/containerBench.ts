@@ -11,9 +11,9 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildImage, prepareBuild } from '../../src/container/build';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import type { ModelContainer } from '../../src/container/modelContainer';
-import { startModel } from '../../src/container/run';
+import { startModel } from '../../src/container/runContainer';
 import { BASE_IMAGE, buildSettings, Cleanup, copyFixture, predictX, requireBaseImage, runSettings, testEngine } from '../../test/integration/helpers';
 
 const DEV_BUDGET_MS = 1500;

@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import type { Engine } from '../container/engine';
 import { folderId, imageTag, LABEL, manifestHash } from '../container/labels';
 import type { ModelContainer } from '../container/modelContainer';
-import { startModel, type RunSettings } from '../container/run';
+import { startModel, type RunSettings } from '../container/runContainer';
 import type { Manifest } from '../model/manifest';
 import type { Predictor } from './run';
 

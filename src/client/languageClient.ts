@@ -12,7 +12,7 @@ import {
   type Middleware,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import type { Log } from '../log';
 import { isModelCommand, type InitializationOptions } from '../shared/lsp';
 

@@ -11,8 +11,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type * as Batch from '../batch/index';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import type { Manifest } from '../model/manifest';
+import { UserError } from '../userError';
+import { dockerOrExplain } from './docker';
 import { resolveModelFolder } from './modelFolder';
 
 type BatchModule = typeof Batch;
@@ -32,7 +34,7 @@ export async function runBatchCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   try {
     request = isBatchRequest(arg) ? arg : await ask(ctx, batch, arg);
   } catch (err) {
-    await explainFailure(ctx, batch, err, '');
+    void ctx.log.explain(err, { summary: 'batch prediction failed' });
     return;
   }
   if (!request) return;
@@ -120,7 +122,7 @@ async function openInput(ctx: Ctx, batch: BatchModule, input: BatchRequest['inpu
     return await batch.openSource(inputSpec(ctx, batch, input));
   } catch (err) {
     if (err instanceof batch.DuckDbMissingError) {
-      await offerDuckDbInstall(err.installDir, err.message, batch);
+      await ctx.log.explain(duckDbMissing(err, batch));
       return undefined;
     }
     throw err;
@@ -137,13 +139,13 @@ function duckDbDirs(ctx: Ctx): string[] {
   return [ctx.extension.extensionPath, path.join(ctx.extension.globalStorageUri.fsPath, 'duckdb')];
 }
 
-async function offerDuckDbInstall(installDir: string, message: string, batch: BatchModule): Promise<void> {
-  const install = 'Install DuckDB in a Terminal';
-  const choice = await vscode.window.showWarningMessage(`PyML: ${message}`, install);
-  if (choice !== install) return;
-  const terminal = vscode.window.createTerminal({ name: 'PyML: install DuckDB' });
-  terminal.show();
-  terminal.sendText(`mkdir -p "${installDir}" && ${batch.installCommand(installDir)}`);
+/** DuckDB is not installed: a warning whose button installs it in a terminal. */
+function duckDbMissing(err: Batch.DuckDbMissingError, batch: BatchModule): UserError {
+  return new UserError(err.message, {
+    severity: 'warning',
+    actions: [{ kind: 'runInTerminal', label: 'Install DuckDB in a Terminal', terminal: 'PyML: install DuckDB', text: `mkdir -p "${err.installDir}" && ${batch.installCommand(err.installDir)}` }],
+    cause: err,
+  });
 }
 
 async function askKeys(fields: Source['fields'], manifest: Manifest): Promise<string[] | undefined> {
@@ -199,7 +201,8 @@ async function runRequest(ctx: Ctx, batch: BatchModule, request: BatchRequest): 
   const title = `PyML: batch prediction with ${manifest.name}`;
   try {
     const plan = batch.checkInput(manifest, source.fields, request.keys ?? []);
-    const manager = await ctx.containers.get();
+    const manager = await ctx.containerManager.get();
+    if (!(await dockerOrExplain(ctx, manager))) return;
     const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
       const onCancel = token.onCancellationRequested(() => {
@@ -276,7 +279,8 @@ async function runRequest(ctx: Ctx, batch: BatchModule, request: BatchRequest): 
     if (choice === open) await vscode.window.showTextDocument(vscode.Uri.file(outcome.output));
     if (choice === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(outcome.output));
   } catch (err) {
-    await explainFailure(ctx, batch, err, request.folder);
+    // A failed build offers Show Problems, a model exception its line, as everywhere else.
+    void ctx.log.explain(err, { summary: 'batch prediction failed', folder: request.folder });
   } finally {
     await source.close();
   }
@@ -286,36 +290,4 @@ function progressText(p: Batch.BatchProgress): string {
   const done = p.rowsDone.toLocaleString('en');
   const of = p.totalRows !== undefined ? ` of ${p.totalRows.toLocaleString('en')}` : '';
   return `${done}${of} rows · ${Math.round(p.rowsPerSecond).toLocaleString('en')} rows/s`;
-}
-
-async function explainFailure(ctx: Ctx, batch: BatchModule, err: unknown, folder: string): Promise<void> {
-  if (err instanceof batch.BatchCancelledError) {
-    ctx.log.info(`Batch: ${err.message}`);
-    void vscode.window.showInformationMessage(`PyML: ${err.message}`);
-    return;
-  }
-  if (err instanceof batch.SchemaMismatchError) {
-    ctx.log.error(`Batch: ${err.message}`);
-    await ctx.log.reportError(`PyML: the input does not match the model (${err.problems.map((p) => `'${p.column}'`).join(', ')}); no row was sent. See the log for each column.`);
-    return;
-  }
-  if (err instanceof batch.BatchFailedError) {
-    const { innermostModelFrame } = await import('../protocol/modelError');
-    const report = (err.cause as { report?: Parameters<typeof innermostModelFrame>[0] } | undefined)?.report;
-    if (report?.traceback) ctx.log.error(`Batch: ${report.traceback}`);
-    const frame = report ? innermostModelFrame(report) : undefined;
-    if (frame) {
-      ctx.log.error(`Batch: ${err.message}`);
-      const go = `Open ${frame.file}:${frame.line}`;
-      const choice = await vscode.window.showErrorMessage(`PyML: ${err.message}`, go, 'Show Logs');
-      if (choice === go) {
-        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, frame.file)));
-        const line = Math.max(0, frame.line - 1);
-        await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0) });
-      }
-      if (choice === 'Show Logs') ctx.log.show();
-      return;
-    }
-  }
-  await ctx.log.reportError('PyML: batch prediction failed', err);
 }

@@ -2,13 +2,13 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { resolveModelFolder } from './modelFolder';
 
 export async function exportDockerfileCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   const folder = await resolveModelFolder(arg, 'export the Dockerfile of');
   if (!folder) return;
-  const manager = await ctx.containers.get();
+  const manager = await ctx.containerManager.get();
   const prepared = await manager.prepare(folder, true);
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.file(path.join(folder, 'Dockerfile.pyml')),

@@ -7,13 +7,13 @@ import { lazyHandler, type CommandSpec } from './table';
  */
 export const COMMANDS: readonly CommandSpec[] = [
   { id: 'pyml.newModel', title: 'New Model', requires: [], run: lazyHandler(() => import('./newModel'), (m) => m.newModel) },
-  { id: 'pyml.buildImage', title: 'Build Image', requires: ['trust'], run: lazyHandler(() => import('./build'), (m) => m.buildCommand) },
-  { id: 'pyml.runModel', title: 'Run Model', requires: ['trust'], run: lazyHandler(() => import('./run'), (m) => m.runCommand('run')) },
+  { id: 'pyml.buildImage', title: 'Build Image', requires: ['trust'], run: lazyHandler(() => import('./buildImage'), (m) => m.buildCommand) },
+  { id: 'pyml.runModel', title: 'Run Model', requires: ['trust'], run: lazyHandler(() => import('./runModel'), (m) => m.runCommand('run')) },
   {
     id: 'pyml.runModelDev',
     title: 'Run Model in Dev Mode',
     requires: ['trust'],
-    run: lazyHandler(() => import('./run'), (m) => m.runCommand('dev')),
+    run: lazyHandler(() => import('./runModel'), (m) => m.runCommand('dev')),
   },
   { id: 'pyml.stopModel', title: 'Stop Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.stopCommand) },
   { id: 'pyml.restartModel', title: 'Restart Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.restartCommand) },

@@ -8,7 +8,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { deriveNames } from '../scaffold/names';
 import { renderTemplate } from '../scaffold/render';
 import { TEMPLATES } from '../scaffold/templates/index';
@@ -46,7 +46,7 @@ export async function newModel(ctx: Ctx, ...args: unknown[]): Promise<void> {
     if (!(err instanceof Refusal)) throw err;
     // Said at once and not awaited: a caller passing options (a test, another command) is not held
     // until the user dismisses the notification.
-    void ctx.log.reportError('PyML: New Model cannot create the model', err);
+    void ctx.log.explain(err, { summary: 'New Model cannot create the model' });
     return;
   }
   if (!answers) return;

@@ -1,28 +1,34 @@
-/** PyML: Stop Model, Restart Model, Show Model Logs. */
+/** PyML: Stop Model, Restart Model, Show Model Logs, Retry Docker Connection. */
 import * as path from 'path';
-import type { Ctx } from '../context';
-import { explainFailures, withModelProgress } from './build';
+import type { Ctx } from '../ctx';
+import { dockerOrExplain } from './docker';
 import { resolveModelFolder } from './modelFolder';
+import { withModelProgress } from './progress';
 
 export async function stopCommand(ctx: Ctx, arg?: unknown): Promise<void> {
-  const manager = await ctx.containers.get();
+  const manager = await ctx.containerManager.get();
   const folder = await resolveModelFolder(arg ?? runningFolder(manager.models()), 'stop');
   if (!folder) return;
+  // A container this window does not track is found through Docker.
+  if (!manager.model(folder) && !(await dockerOrExplain(ctx, manager))) return;
   await manager.stop(folder);
 }
 
 export async function restartCommand(ctx: Ctx, arg?: unknown): Promise<void> {
-  const manager = await ctx.containers.get();
+  const manager = await ctx.containerManager.get();
   const folder = await resolveModelFolder(arg ?? runningFolder(manager.models()), 'restart');
   if (!folder) return;
-  await explainFailures(ctx, () => withModelProgress(`Restarting ${path.basename(folder)}`, (progress, token) => manager.restart(folder, progress, token)));
+  if (!(await dockerOrExplain(ctx, manager))) return;
+  await withModelProgress(`Restarting ${path.basename(folder)}`, (progress, token) => manager.restart(folder, progress, token));
 }
 
 export async function showModelLogsCommand(ctx: Ctx, arg?: unknown): Promise<void> {
-  const manager = await ctx.containers.get();
+  const manager = await ctx.containerManager.get();
   const folder = await resolveModelFolder(arg ?? runningFolder(manager.models()), 'show the logs of');
   if (!folder) return;
-  await manager.showLogs(folder);
+  if (!(await dockerOrExplain(ctx, manager))) return;
+  await manager.logTail(folder);
+  ctx.log.show();
 }
 
 /** With exactly one model running, commands without an argument mean that one. */
@@ -32,6 +38,6 @@ function runningFolder(models: readonly { folder: string }[]): string | undefine
 
 /** Connects to Docker again (after it was not running), explaining when it still is not. */
 export async function retryDockerCommand(ctx: Ctx): Promise<void> {
-  const manager = await ctx.containers.get();
-  await manager.engineOrExplain();
+  const manager = await ctx.containerManager.get();
+  await dockerOrExplain(ctx, manager);
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
+import { UserError } from '../userError';
 
 /** What a command needs before its handler may run. */
 export type Requirement = 'trust';
@@ -30,43 +31,33 @@ export function lazyHandler<M>(load: () => Promise<M>, pick: (module: M) => Comm
 
 /**
  * Registers every command of the table. A command whose requirement is not met
- * says so and offers the way out; a command that throws reports the error with
- * "Show Logs". No command fails silently.
+ * says so and offers the way out; a command that throws has its error explained
+ * (Log.explain: the message and its actions, e.g. Show Problems for a failed build,
+ * Show Logs always). No command fails silently.
  */
 export function registerCommands(ctx: Ctx, specs: readonly CommandSpec[]): void {
   for (const spec of specs) {
     ctx.own(
       vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
         if (spec.requires.includes('trust') && !ctx.isTrusted) {
-          await explainRestrictedMode(spec.title);
+          await ctx.log.explain(restrictedMode(spec.title));
           return;
         }
         try {
           await spec.run(ctx, ...args);
         } catch (err) {
-          await ctx.log.reportError(`PyML: ${spec.title} failed`, err);
+          // Not awaited: the command is done when its error is shown, not when the user acts on it.
+          void ctx.log.explain(err, { summary: `${spec.title} failed` });
         }
       }),
     );
   }
 }
 
-async function explainRestrictedMode(title: string): Promise<void> {
-  const manage = 'Manage Workspace Trust';
-  const choice = await vscode.window.showWarningMessage(
-    `PyML: ${title} builds or runs code from this workspace, so it is disabled in Restricted Mode. ` +
+function restrictedMode(title: string): UserError {
+  return new UserError(
+    `${title} builds or runs code from this workspace, so it is disabled in Restricted Mode. ` +
       'Trust the workspace to use it; checking model folders works without trust.',
-    manage,
+    { severity: 'warning', actions: [{ kind: 'manageTrust' }] },
   );
-  if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
 }
-
-/** A stand-in for a capability that is not built yet: it says so plainly. */
-export function notYetAvailable(title: string): CommandSpec['run'] {
-  return async () => {
-    await vscode.window.showInformationMessage(
-      `PyML: ${title} is not available in this version of the extension yet.`,
-    );
-  };
-}
-

@@ -5,7 +5,7 @@
  */
 import type { DockerfileStep, StepRole } from './dockerfile';
 import { JsonLines } from './jsonLines';
-import { findRequirement, normalizeDistName, parseAptPackages, parseRequirements } from './requirements';
+import { findRequirement, normalizeDistName, parseAptPackages, parseRequirements } from './dependencyFiles';
 
 /** One JSON message of the engine's build stream. */
 export interface BuildMessage {

@@ -2,23 +2,27 @@
  * Dev mode in the editor: saving a file of a model folder whose container runs in dev mode reloads
  * the model in that container (RepositoryModelLoad; the folder is bind-mounted, so no new image).
  * Overlapping saves merge; a failed reload keeps the old model serving and puts the Python error on
- * its line; a change to requirements.txt or packages.txt offers a rebuild instead.
+ * its line; a change to requirements.txt or packages.txt is reported to the host, whose UI offers a
+ * rebuild (src/commands/containerPrompts.ts).
  */
 import * as vscode from 'vscode';
-import type { Log } from '../log';
 import { summarizeModelError } from '../protocol/modelError';
 import { V2Error } from '../protocol/v2client';
-import { ContainerExitedError } from './errors';
-import type { ModelStatus, ProgressSink, RunningModel } from './manager';
+import { ContainerExitedError } from './containerErrors';
+import type { ContainerLog } from './host';
 import type { Problems } from './problems';
 import { changeKind, errorLocation, MergingRunner } from './reload';
+import type { ModelStatus, RunningModel } from './runningModel';
 
 /** What dev mode needs of the manager. */
 export interface DevModeHost {
   readonly problems: Problems;
   model(folder: string): RunningModel | undefined;
   setStatus(folder: string, status: ModelStatus, detail?: string): void;
-  run(folder: string, mode: 'dev', progress: ProgressSink, token?: vscode.CancellationToken): Promise<RunningModel | undefined>;
+  /** Whether saving a file reloads (the pyml.devMode.reloadOnSave setting). */
+  reloadOnSave(): boolean;
+  /** A dependency file of a dev-mode model changed: reloading cannot apply it, a rebuild can. */
+  dependenciesChanged(folder: string, file: string): void;
 }
 
 export type ReloadOutcome = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly message: string };
@@ -29,7 +33,7 @@ export class DevMode implements vscode.Disposable {
 
   constructor(
     private readonly host: DevModeHost,
-    private readonly log: Log,
+    private readonly log: ContainerLog,
   ) {
     this.subscription = vscode.workspace.onDidSaveTextDocument((doc) => {
       if (doc.uri.scheme === 'file') this.onSave(doc.uri.fsPath);
@@ -57,35 +61,12 @@ export class DevMode implements vscode.Disposable {
   }
 
   private onSave(file: string): void {
-    if (!vscode.workspace.getConfiguration('pyml').get<boolean>('devMode.reloadOnSave', true)) return;
+    if (!this.host.reloadOnSave()) return;
     for (const folder of this.runners.keys()) {
       const kind = changeKind(folder, file);
       if (kind === 'reload') void this.reload(folder);
-      if (kind === 'rebuild') void this.offerRebuild(folder, file);
+      if (kind === 'rebuild') this.host.dependenciesChanged(folder, file);
     }
-  }
-
-  private async offerRebuild(folder: string, file: string): Promise<void> {
-    const rebuild = 'Rebuild and Restart';
-    const name = file.slice(folder.length + 1);
-    const choice = await vscode.window.showInformationMessage(
-      `PyML: ${name} changed. Dev mode reloads code, not dependencies: rebuild the image and restart the model?`,
-      rebuild,
-    );
-    if (choice !== rebuild) return;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'PyML: Rebuilding', cancellable: true },
-      async (progress, token) => {
-        try {
-          await this.host.run(folder, 'dev', { report: (message) => { progress.report({ message }); } }, token);
-        } catch (err) {
-          this.log.error(`Rebuild of ${folder} failed: ${err instanceof Error ? err.message : String(err)}`);
-          void vscode.window.showErrorMessage(`PyML: the rebuild failed: ${err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)}`, 'Show Logs').then((c) => {
-            if (c === 'Show Logs') this.log.show();
-          });
-        }
-      },
-    );
   }
 
   private async reloadNow(folder: string): Promise<ReloadOutcome> {

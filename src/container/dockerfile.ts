@@ -19,7 +19,7 @@
  */
 import type { Manifest } from '../model/manifest';
 import { CONTAINER_UID, IMAGE_PATHS, LABEL, schemaJson } from './labels';
-import { isValidAptSpec, type AptPackageLine } from './requirements';
+import { isValidAptSpec, type AptPackageLine } from './dependencyFiles';
 
 /** What a step of the Dockerfile is for; build failures are explained by it. */
 export type StepRole =

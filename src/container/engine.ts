@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { candidateEndpoints, connectionTarget, type DiscoveryEnv, type DockerEndpoint } from './discovery';
-import { DockerUnavailableError } from './errors';
+import { DockerUnavailableError } from './containerErrors';
 
 export interface Engine {
   readonly docker: Docker;

@@ -1,48 +1,34 @@
 /**
  * The extension's side of model containers: one engine connection, the models it runs, build and
  * reload problems, and change notifications for the tree and the status bar. Commands, views and
- * tasks call it; the work itself is done by the plain modules next to it.
+ * tasks call it; the work itself is done by the plain modules next to it. It asks the user nothing:
+ * what needs a decision (Docker is down, a dependency file changed in dev mode, container settings
+ * changed) is thrown or fired as an event, and src/commands/ asks.
  */
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { effectsOf } from '../config';
-import type { Ctx } from '../context';
-import { errorMessage } from '../log';
+import { errorText } from '../userError';
 import { loadManifest } from '../model/manifest';
 import { parseModelErrorReport } from '../protocol/modelError';
 import { ERROR_JSON_PREFIX } from '../protocol/wire';
-import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './build';
+import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './imageBuild';
 import type { BuildEvent } from './buildLog';
 import { DevMode, type ReloadOutcome } from './devMode';
+import type { ContainerHost } from './host';
 import { connectEngine, engineAnswers, type Engine } from './engine';
-import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './errors';
+import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './containerErrors';
 import { EngineEvents, type EngineEvent } from './events';
 import { LABEL } from './labels';
 import { followLogs, logTail } from './logs';
 import type { ModelContainer } from './modelContainer';
 import { Problems } from './problems';
 import { errorLocation } from './reload';
-import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './run';
+import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './runContainer';
+import type { ModelStatus, ProgressSink, RunningModel } from './runningModel';
 import type { RunMode } from './runSpec';
 
-export type ModelStatus = 'starting' | 'ready' | 'reloading' | 'reload-failed' | 'exited';
-
-/** A model container this window knows about. */
-export interface RunningModel {
-  readonly folder: string;
-  readonly container: ModelContainer;
-  status: ModelStatus;
-  /** Why the status is what it is (the reload error, the exit code). */
-  detail?: string;
-  readonly logs: AbortController;
-}
-
-/** How a command reports progress (a notification, a task terminal). */
-export interface ProgressSink {
-  report(message: string, increment?: number): void;
-  /** Every line of the build output (a task terminal shows them). */
-  line?(text: string): void;
-}
+export type { ModelStatus, ProgressSink, RunningModel } from './runningModel';
 
 export interface ImageEntry {
   readonly id: string;
@@ -69,20 +55,39 @@ export class ContainerManager implements vscode.Disposable {
   /** Fires with a model folder, or undefined when anything may have changed. */
   readonly onDidChange = this.changed.event;
   private readonly devMode: DevMode;
+  private readonly dependencies = new vscode.EventEmitter<{ readonly folder: string; readonly file: string }>();
+  /** A dependency file (requirements.txt, packages.txt) of a dev-mode model was saved: a rebuild applies it. */
+  readonly onDidChangeDependencies = this.dependencies.event;
+  private readonly runSettingsChanged = new vscode.EventEmitter<readonly RunningModel[]>();
+  /** Container settings changed while these models run with the old ones (a restart applies them). */
+  readonly onDidChangeRunSettings = this.runSettingsChanged.event;
   private readonly disposables: { dispose(): unknown }[] = [];
   private connecting: Promise<Engine> | undefined;
   private events: EngineEvents | undefined;
   private unavailable: DockerUnavailableError | undefined;
   private disposed = false;
 
-  constructor(private readonly ctx: Ctx) {
-    this.devMode = new DevMode(this, ctx.log);
-    this.disposables.push(this.problems, this.changed, this.devMode);
+  constructor(private readonly host: ContainerHost) {
+    this.devMode = new DevMode(
+      {
+        problems: this.problems,
+        model: (folder) => this.model(folder),
+        setStatus: (folder, status, detail) => {
+          this.setStatus(folder, status, detail);
+        },
+        reloadOnSave: () => this.host.config.reloadOnSave,
+        dependenciesChanged: (folder, file) => {
+          this.dependencies.fire({ folder, file });
+        },
+      },
+      host.log,
+    );
+    this.disposables.push(this.problems, this.changed, this.devMode, this.dependencies, this.runSettingsChanged);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         const effects = effectsOf(e);
         if (effects.includes('reconnectDocker')) this.disconnect();
-        else if (effects.includes('restartContainer')) void this.offerRestart();
+        else if (effects.includes('restartContainer')) this.restartWanted();
       }),
     );
   }
@@ -102,25 +107,15 @@ export class ContainerManager implements vscode.Disposable {
   }
 
   /**
-   * The engine, or undefined after telling the user that Docker is not running (with Retry).
-   * Every command that needs Docker goes through this.
+   * The engine, checked to answer now (reconnecting once when it went away since we connected);
+   * throws DockerUnavailableError. Commands ask the user to start Docker (commands/docker.ts).
    */
-  async engineOrExplain(): Promise<Engine | undefined> {
-    for (;;) {
-      try {
-        const engine = await this.engine();
-        if (await engineAnswers(engine)) return engine;
-        // It went away since we connected (the event stream may not have noticed yet).
-        this.disconnect();
-        return await this.engine();
-      } catch (err) {
-        if (!(err instanceof DockerUnavailableError)) throw err;
-        this.ctx.log.warn(err.message);
-        const choice = await vscode.window.showErrorMessage(err.message, 'Retry', 'Open Settings');
-        if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'pyml.docker.host');
-        if (choice !== 'Retry') return undefined;
-      }
-    }
+  async answeringEngine(): Promise<Engine> {
+    const engine = await this.engine();
+    if (await engineAnswers(engine)) return engine;
+    // It went away since we connected (the event stream may not have noticed yet).
+    this.disconnect();
+    return this.engine();
   }
 
   /** Connects in the background after activation: finds the models of earlier sessions. */
@@ -129,15 +124,15 @@ export class ContainerManager implements vscode.Disposable {
       await this.engine();
     } catch (err) {
       // Quietly: the tree shows it, and commands explain it when the user asks for something.
-      this.ctx.log.info(`Docker: ${errorMessage(err)}`);
+      this.host.log.info(`Docker: ${errorText(err)}`);
     }
   }
 
   // ---- build ---------------------------------------------------------------------------------
 
   buildSettings(): BuildSettings {
-    const config = this.ctx.config;
-    return { runtimeDir: this.ctx.asAbsolutePath('runtime'), baseImage: config.baseImage, maxMessageMB: config.maxMessageMB };
+    const config = this.host.config;
+    return { runtimeDir: this.host.asAbsolutePath('runtime'), baseImage: config.baseImage, maxMessageMB: config.maxMessageMB };
   }
 
   prepare(folder: string, forExport = false): Promise<PreparedBuild> {
@@ -145,19 +140,18 @@ export class ContainerManager implements vscode.Disposable {
   }
 
   /**
-   * Builds a folder's image; undefined when cancelled or Docker is not there (the user was told).
-   * A failure sets the diagnostics and rethrows.
+   * Builds a folder's image; undefined when cancelled. Throws DockerUnavailableError when Docker does
+   * not answer; a failed build sets the diagnostics and rethrows.
    */
   async build(folder: string, progress: ProgressSink, token?: vscode.CancellationToken): Promise<BuildResult | undefined> {
-    const engine = await this.engineOrExplain();
-    if (!engine) return undefined;
+    const engine = await this.answeringEngine();
     const prepared = await this.prepare(folder);
     const settings = this.buildSettings();
     const abort = new AbortController();
     const cancel = token?.onCancellationRequested(() => {
       abort.abort();
     });
-    const log = this.ctx.log;
+    const log = this.host.log;
     log.info(`Building ${prepared.tag} from ${folder}`);
     progress.report(`building ${prepared.tag}`);
     let lastStep = 0;
@@ -198,13 +192,13 @@ export class ContainerManager implements vscode.Disposable {
   // ---- run -----------------------------------------------------------------------------------
 
   runSettings(): RunSettings {
-    const config = this.ctx.config;
+    const config = this.host.config;
     return {
       network: config.runNetwork,
       memory: config.runMemory,
       cpus: config.runCpus,
       maxMessageMB: config.maxMessageMB,
-      protoPath: this.ctx.asAbsolutePath('runtime/pyml/proto/grpc_predict_v2.proto'),
+      protoPath: this.host.asAbsolutePath('runtime/pyml/proto/grpc_predict_v2.proto'),
     };
   }
 
@@ -237,7 +231,7 @@ export class ContainerManager implements vscode.Disposable {
         },
       });
       const model = this.track(folder, container, 'ready');
-      this.ctx.log.info(`${manifest.name} is ready at ${container.info.address}${mode === 'dev' ? ' (dev mode: saving a file reloads it)' : ''}`);
+      this.host.log.info(`${manifest.name} is ready at ${container.info.address}${mode === 'dev' ? ' (dev mode: saving a file reloads it)' : ''}`);
       return model;
     } catch (err) {
       if (err instanceof ContainerExitedError) this.startProblem(folder, err);
@@ -253,12 +247,11 @@ export class ContainerManager implements vscode.Disposable {
     const known = this.running.get(folder);
     await this.forget(folder, true);
     if (!known) {
-      const engine = await this.engineOrExplain();
-      if (!engine) return;
+      const engine = await this.answeringEngine();
       const manifest = await loadManifest(folder);
       await removeModelContainer(engine, manifest, folder);
     }
-    this.ctx.log.info(`Stopped the model container of ${folder}`);
+    this.host.log.info(`Stopped the model container of ${folder}`);
     this.changed.fire(folder);
   }
 
@@ -291,18 +284,16 @@ export class ContainerManager implements vscode.Disposable {
     this.changed.fire(folder);
   }
 
-  /** Writes the last lines of a folder's container log to the log channel and shows it. */
-  async showLogs(folder: string): Promise<void> {
-    const engine = await this.engineOrExplain();
-    if (!engine) return;
+  /** Writes the last lines of a folder's container log to the log (a running model's lines are there already). */
+  async logTail(folder: string): Promise<void> {
+    const engine = await this.answeringEngine();
     const entry = (await this.containersOf(folder))[0];
     if (!entry) {
-      this.ctx.log.info(`No model container for ${folder}`);
+      this.host.log.info(`No model container for ${folder}`);
     } else if (!this.running.has(folder) || entry.state !== 'running') {
       const lines = await logTail(engine.docker.getContainer(entry.id), 200);
-      this.ctx.log.info(`Last ${lines.length} lines of ${entry.name} (${entry.status}):\n${lines.join('\n')}`);
+      this.host.log.info(`Last ${lines.length} lines of ${entry.name} (${entry.status}):\n${lines.join('\n')}`);
     }
-    this.ctx.log.show();
   }
 
   // ---- views ---------------------------------------------------------------------------------
@@ -329,6 +320,12 @@ export class ContainerManager implements vscode.Disposable {
         address: info?.address,
       };
     });
+  }
+
+  /** The running model containers, newest first: what the panel and the Test Explorer can send to. */
+  async runningContainers(): Promise<Docker.ContainerInfo[]> {
+    const engine = await this.engine();
+    return (await listModelContainers(engine)).filter((c) => c.State === 'running').sort((a, b) => b.Created - a.Created);
   }
 
   /** Model folders that have a container, running or not (for the tree after a reload). */
@@ -358,7 +355,7 @@ export class ContainerManager implements vscode.Disposable {
   private async connect(): Promise<Engine> {
     let engine: Engine;
     try {
-      engine = await connectEngine({ setting: this.ctx.config.dockerHost });
+      engine = await connectEngine({ setting: this.host.config.dockerHost });
     } catch (err) {
       if (err instanceof DockerUnavailableError) {
         const news = this.unavailable?.message !== err.message;
@@ -368,7 +365,7 @@ export class ContainerManager implements vscode.Disposable {
       throw err;
     }
     this.unavailable = undefined;
-    this.ctx.log.info(`Docker ${engine.serverVersion} (API ${engine.apiVersion}) at ${engine.endpoint.url} (${engine.endpoint.origin})`);
+    this.host.log.info(`Docker ${engine.serverVersion} (API ${engine.apiVersion}) at ${engine.endpoint.url} (${engine.endpoint.origin})`);
     this.events = await EngineEvents.subscribe(
       engine,
       (e) => {
@@ -395,7 +392,7 @@ export class ContainerManager implements vscode.Disposable {
       }
       // After the engine came back (or another window started it), the container is a new one.
       if (known) await this.forget(container.info.folder, false);
-      this.ctx.log.info(`Found ${container.info.modelName} running at ${container.info.address} (${container.info.mode})`);
+      this.host.log.info(`Found ${container.info.modelName} running at ${container.info.address} (${container.info.mode})`);
       this.track(container.info.folder, container, 'ready', Math.floor(Date.now() / 1000));
     }
   }
@@ -407,16 +404,16 @@ export class ContainerManager implements vscode.Disposable {
     void followLogs(
       container.container,
       (line) => {
-        this.ctx.log.info(`[${name}] ${line.text}`);
+        this.host.log.info(`[${name}] ${line.text}`);
       },
       { signal: model.logs.signal, ...(logsSince !== undefined ? { since: logsSince } : {}) },
     ).catch((err: unknown) => {
-      this.ctx.log.warn(`[${name}] log stream ended: ${errorMessage(err)}`);
+      this.host.log.warn(`[${name}] log stream ended: ${errorText(err)}`);
     });
     void container.exited.then((exit) => {
       if (this.running.get(folder) !== model || this.disposed) return;
       const code = exit.exitCode === undefined ? '' : ` with code ${exit.exitCode}`;
-      this.ctx.log.warn(`The model container of ${name} exited${code}${exit.oomKilled ? ' (out of memory)' : ''}`);
+      this.host.log.warn(`The model container of ${name} exited${code}${exit.oomKilled ? ' (out of memory)' : ''}`);
       this.setStatus(folder, 'exited', `exited${code}`);
     });
     if (container.info.mode === 'dev') this.devMode.watch(folder);
@@ -449,7 +446,7 @@ export class ContainerManager implements vscode.Disposable {
 
   private onEngineLost(engine: Engine, error: Error | undefined): void {
     if (this.disposed) return;
-    this.ctx.log.warn(`Lost the connection to Docker at ${engine.endpoint.url}${error ? `: ${error.message}` : ''}`);
+    this.host.log.warn(`Lost the connection to Docker at ${engine.endpoint.url}${error ? `: ${error.message}` : ''}`);
     this.connecting = undefined;
     this.events = undefined;
     this.unavailable = new DockerUnavailableError(engine.endpoint.url, engine.endpoint.origin, error?.message ?? 'the engine closed the event stream');
@@ -458,20 +455,9 @@ export class ContainerManager implements vscode.Disposable {
   }
 
   /** Container settings changed: running models keep the old ones until they restart. */
-  private async offerRestart(): Promise<void> {
+  private restartWanted(): void {
     const running = this.models().filter((m) => m.status !== 'exited');
-    if (running.length === 0) return;
-    const restart = 'Restart';
-    const names = running.map((m) => m.container.info.modelName).join(', ');
-    const choice = await vscode.window.showInformationMessage(`PyML: restart ${names} to apply the new container settings?`, restart);
-    if (choice !== restart) return;
-    for (const model of running) {
-      try {
-        await this.restart(model.folder, { report: () => undefined });
-      } catch (err) {
-        await this.ctx.log.reportError(`PyML: restarting ${model.container.info.modelName} failed`, err);
-      }
-    }
+    if (running.length > 0) this.runSettingsChanged.fire(running);
   }
 
   private disconnect(): void {

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types';
 import { V2Client, V2Error, type CallOptions } from '../protocol/v2client';
-import { ContainerExitedError } from './errors';
+import { ContainerExitedError } from './containerErrors';
 import { logTail } from './logs';
 import type { RunMode } from './runSpec';
 import { removeSocketDir } from './socketDir';

@@ -11,7 +11,7 @@ import type { ErrorLocation } from './reload';
 
 export type ProblemPhase = 'build' | 'reload' | 'start';
 
-/** The language server's diagnostic source (src/server/lsp/convert.ts): build problems read like its own. */
+/** The language server's diagnostic source (src/server/lsp/lspConvert.ts): build problems read like its own. */
 const BUILD_SOURCE = 'pyml';
 
 /** The code of a build problem, by the file it is on (src/server/core/codes.ts). */

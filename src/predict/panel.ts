@@ -7,17 +7,16 @@
 import { randomBytes } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import { webviewState } from '../shared/panelMessages';
 import { INPUT_FILE_EXTENSIONS } from './files';
 import { saveSample } from './samples';
 import { panelHtml } from './html';
+import { PANEL_VIEW_TYPE, RECENT_ADDRESSES_KEY } from './panelIds';
 import { PanelSession, type PanelHost } from './session';
 import { addressTarget, containerTargets, type TargetEntry } from './targets';
 
-export const VIEW_TYPE = 'pyml.predictPanel';
-const RECENT_KEY = 'pyml.predict.recentAddresses';
 
 /** What the command accepts: nothing, an address string, or {address, model}. */
 export interface OpenArgs {
@@ -38,7 +37,7 @@ export class PredictPanel implements vscode.Disposable {
     if (panel) {
       panel.panel.reveal(column);
     } else {
-      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, 'PyML: Test Prediction', column, webviewOptions(ctx));
+      const webviewPanel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'PyML: Test Prediction', column, webviewOptions(ctx));
       panel = new PredictPanel(ctx, webviewPanel);
     }
     if (args.address) await panel.session.connect(undefined, args.address, args.model);
@@ -87,7 +86,7 @@ export class PredictPanel implements vscode.Disposable {
 
   private host(): PanelHost {
     const ctx = this.ctx;
-    const recent = (): string[] => ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []);
+    const recent = (): string[] => ctx.extension.workspaceState.get<string[]>(RECENT_ADDRESSES_KEY, []);
     return {
       post: (message) => {
         void this.panel.webview.postMessage(message);
@@ -104,7 +103,7 @@ export class PredictPanel implements vscode.Disposable {
         },
       },
       listTargets: async () => {
-        const list = await containerTargets(ctx.config.dockerHost);
+        const list = await containerTargets(await ctx.containerManager.get());
         const known = new Set(list.targets.map((t) => t.address));
         const extra: TargetEntry[] = [];
         for (const address of recent()) {
@@ -145,7 +144,7 @@ export class PredictPanel implements vscode.Disposable {
       }),
       onConnected: (address) => {
         const list = [address, ...recent().filter((a) => a !== address)].slice(0, 10);
-        void ctx.extension.workspaceState.update(RECENT_KEY, list);
+        void ctx.extension.workspaceState.update(RECENT_ADDRESSES_KEY, list);
       },
     };
   }

@@ -1,11 +1,11 @@
 /**
- * What activate() registers for the panel and the Test Explorer, kept light: the panel, Arrow and
+ * What activate() registers for the panel, kept light: the panel, Arrow and
  * gRPC load on first use (dynamic imports), so activation stays within its budget.
  */
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
+import { PANEL_VIEW_TYPE } from './panelIds';
 
-export const PANEL_VIEW_TYPE = 'pyml.predictPanel';
 
 /** The `pyml.openPanel` command: an optional address string or {address, model}. */
 export async function openPanelCommand(ctx: Ctx, ...args: unknown[]): Promise<void> {
@@ -13,7 +13,7 @@ export async function openPanelCommand(ctx: Ctx, ...args: unknown[]): Promise<vo
   await openPanel(ctx, args[0]);
 }
 
-/** Revives the panel after a window reload, and starts the Test Explorer's controller. */
+/** Revives the panel after a window reload. */
 export function registerPredict(ctx: Ctx): void {
   ctx.own(
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -23,14 +23,4 @@ export function registerPredict(ctx: Ctx): void {
       },
     }),
   );
-  setImmediate(() => {
-    void (async () => {
-      try {
-        const { registerSampleTests } = await import('../testing/sampleTests');
-        registerSampleTests(ctx);
-      } catch (err) {
-        ctx.log.error(`PyML: the Test Explorer samples could not start: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    })();
-  });
 }

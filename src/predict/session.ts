@@ -5,6 +5,7 @@
  */
 import type { CallOptions } from '../protocol/v2client';
 import { V2Client, V2Error } from '../protocol/v2client';
+import { explainError } from '../userError';
 import { CodecError, type AnyTable, type DecodedTensor } from '../protocol/arrowCodec';
 import {
   parseToExtension,
@@ -103,7 +104,7 @@ export class PanelSession {
     try {
       await this.handle(parsed.value);
     } catch (err) {
-      const text = err instanceof Error ? err.message : String(err);
+      const text = explainError(err).message;
       this.host.log.error(`PyML panel: ${parsed.value.type} failed: ${text}`);
       this.post({ type: 'notice', level: 'error', text });
     }
@@ -497,11 +498,8 @@ function localFailure(err: unknown): Failure {
   return { status: err instanceof InputError || err instanceof CodecError ? 'LOCAL' : 'INTERNAL', message };
 }
 
+/** What the panel says when it cannot connect: the one explanation of errors, for this address. */
 function connectionProblem(address: string, err: unknown): string {
-  if (err instanceof V2Error) {
-    if (err.isConnectionFailure) return `Cannot reach ${address}: ${err.details}. Is the model running?`;
-    return `${address} answered ${err.codeName}: ${err.details}`;
-  }
-  return `${address}: ${err instanceof Error ? err.message : String(err)}`;
+  return explainError(err, { summary: address, address }).message;
 }
 

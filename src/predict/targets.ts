@@ -3,9 +3,9 @@
  * `dev.pyml.*` labels, so they are found again after a window reload), or any Open Inference
  * Protocol server by address.
  */
-import { connectEngine } from '../container/engine';
+import type Docker from 'dockerode';
 import { LABEL } from '../container/labels';
-import { containerInfoOf, listModelContainers } from '../container/run';
+import { containerInfoOf } from '../container/runContainer';
 import { normalizeAddress } from '../protocol/v2client';
 import type { Target } from '../shared/panelMessages';
 
@@ -23,16 +23,21 @@ export interface TargetList {
   readonly note?: string;
 }
 
+/** Where the running model containers come from: the container manager (its one Docker connection). */
+export interface ContainerSource {
+  /** The running model containers, newest first; throws when Docker cannot be reached. */
+  runningContainers(): Promise<Docker.ContainerInfo[]>;
+}
+
 /** The running model containers, newest first; an unreachable Docker engine gives a note, not an error. */
-export async function containerTargets(dockerSetting: string): Promise<TargetList> {
-  let engine;
+export async function containerTargets(source: ContainerSource): Promise<TargetList> {
+  let containers: Docker.ContainerInfo[];
   try {
-    engine = await connectEngine({ setting: dockerSetting, pingTimeoutMs: 2000 });
+    containers = await source.runningContainers();
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { targets: [], note: `Running containers are not listed: ${reason ?? ''}` };
   }
-  const containers = (await listModelContainers(engine)).filter((c) => c.State === 'running').sort((a, b) => b.Created - a.Created);
   const targets: TargetEntry[] = [];
   for (const c of containers) {
     const info = containerInfoOf(c);

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { workspaceModelFolders } from '../commands/modelFolder';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainerManager } from '../container/lazyManager';
 import type { ProgressSink } from '../container/manager';
 
 export const TASK_TYPE = 'pyml';
@@ -25,8 +25,14 @@ export interface PymlTaskDefinition extends vscode.TaskDefinition {
 const ACTIONS: readonly TaskAction[] = ['build', 'run', 'runDev'];
 const TITLES: Readonly<Record<TaskAction, string>> = { build: 'build image', run: 'run', runDev: 'run in dev mode' };
 
+/** Shows an error the way every PyML error is shown (Log.explain). */
+export type ExplainError = (err: unknown) => void;
+
 export class PymlTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly containers: LazyContainers) {}
+  constructor(
+    private readonly lazyManager: LazyContainerManager,
+    private readonly explain: ExplainError,
+  ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
     if (!vscode.workspace.isTrusted) return [];
@@ -56,7 +62,7 @@ export class PymlTaskProvider implements vscode.TaskProvider {
       scope,
       `${TITLES[def.action]} ${path.basename(folder)}`,
       TASK_TYPE,
-      new vscode.CustomExecution(() => Promise.resolve(new TaskTerminal(this.containers, def.action, folder))),
+      new vscode.CustomExecution(() => Promise.resolve(new TaskTerminal(this.lazyManager, this.explain, def.action, folder))),
       [],
     );
     if (def.action === 'build') task.group = vscode.TaskGroup.Build;
@@ -74,7 +80,8 @@ class TaskTerminal implements vscode.Pseudoterminal {
   private readonly cancel = new vscode.CancellationTokenSource();
 
   constructor(
-    private readonly containers: LazyContainers,
+    private readonly lazyManager: LazyContainerManager,
+    private readonly explain: ExplainError,
     private readonly action: TaskAction,
     private readonly folder: string,
   ) {}
@@ -103,16 +110,18 @@ class TaskTerminal implements vscode.Pseudoterminal {
       },
     };
     try {
-      const manager = await this.containers.get();
+      const manager = await this.lazyManager.get();
       if (this.action === 'build') {
         const result = await manager.build(this.folder, sink, this.cancel.token);
-        if (!result) return this.done(1, 'cancelled (or Docker is not running)');
+        if (!result) return this.done(1, 'cancelled');
         return this.done(0, `built ${result.tag}: ${result.cachedSteps.length} of ${result.steps.length} steps from the cache`);
       }
       const model = await manager.run(this.folder, this.action === 'runDev' ? 'dev' : 'run', sink, this.cancel.token);
-      if (!model) return this.done(1, 'cancelled (or Docker is not running)');
+      if (!model) return this.done(1, 'cancelled');
       return this.done(0, `${model.container.info.modelName} is ready at ${model.container.info.address}`);
     } catch (err) {
+      // Docker not running gets the notification every command gives (Retry, Open Settings) too.
+      if (err instanceof Error && err.name === 'DockerUnavailableError') this.explain(err);
       return this.done(1, err instanceof Error ? err.message : String(err));
     }
   }

@@ -11,7 +11,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type { Ctx } from '../ctx';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import type { AnyTable } from '../protocol/arrowCodec';
 import { innermostModelFrame } from '../protocol/modelError';
@@ -19,6 +19,7 @@ import { V2Client, V2Error } from '../protocol/v2client';
 import { allSame, compareTables } from '../predict/compare';
 import { rowWindow } from '../predict/format';
 import { runInference } from '../predict/infer';
+import { RECENT_ADDRESSES_KEY } from '../predict/panelIds';
 import { readSample, SAMPLES_DIR } from '../predict/samples';
 import { containerTargets } from '../predict/targets';
 
@@ -27,7 +28,6 @@ export const CONTROLLER_ID = 'pyml.samples';
 export const LAST_RESULTS_COMMAND = 'pyml.testing.lastResults';
 /** Internal command: runs the samples (all, or the given files) as the Test Explorer does; returns the outcomes. */
 export const RUN_SAMPLES_COMMAND = 'pyml.testing.runSamples';
-const RECENT_KEY = 'pyml.predict.recentAddresses';
 /** Rows a diff shows; a longer answer is cut with a note. */
 const DIFF_ROWS = 500;
 
@@ -221,12 +221,15 @@ export class SampleTests implements vscode.Disposable {
   /** A client for the running model of a folder, or undefined when none is found. */
   private async clientFor(folder: string, modelName: string): Promise<V2Client | undefined> {
     const candidates: string[] = [];
-    const list = await containerTargets(this.ctx.config.dockerHost).catch(() => ({ targets: [] }));
+    const list = await this.ctx.containerManager
+      .get()
+      .then((manager) => containerTargets(manager))
+      .catch(() => ({ targets: [] }));
     for (const t of list.targets) if (t.folder && path.resolve(t.folder) === path.resolve(folder)) candidates.push(t.address);
     const panel = await import('../predict/panel').then((m) => m.PredictPanel.instance).catch(() => undefined);
     const connection = panel?.session.connection;
     if (connection?.schema.model === modelName) candidates.push(connection.address);
-    candidates.push(...this.ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []));
+    candidates.push(...this.ctx.extension.workspaceState.get<string[]>(RECENT_ADDRESSES_KEY, []));
     const protoPath = this.ctx.asAbsolutePath(path.join('runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'));
     for (const address of [...new Set(candidates)]) {
       const client = new V2Client(address, { protoPath, maxMessageBytes: this.ctx.config.maxMessageMB * 2 ** 20 });

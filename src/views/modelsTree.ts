@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainerManager } from '../container/lazyManager';
 import type { ContainerEntry, ContainerManager, ImageEntry, RunningModel } from '../container/manager';
 
 /** A model folder of the workspace: the folder that holds a `pyml.yaml`. */
@@ -42,7 +42,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
   private readonly disposables: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly containers: LazyContainers) {
+  constructor(private readonly lazyManager: LazyContainerManager) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/pyml.yaml');
     this.disposables.push(
       watcher,
@@ -52,7 +52,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
       watcher.onDidDelete(() => {
         this.refresh();
       }),
-      containers.onDidLoad((manager) => {
+      lazyManager.onDidLoad((manager) => {
         this.disposables.push(
           manager.onDidChange(() => {
             this.refreshSoon();
@@ -68,7 +68,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
   }
 
   async getChildren(element?: ModelsTreeItem): Promise<ModelsTreeItem[]> {
-    const manager = this.containers.peek();
+    const manager = this.lazyManager.peek();
     if (!element) {
       const manifests = await vscode.workspace.findFiles('**/pyml.yaml', '**/{node_modules,.git,.venv}/**');
       const models: ModelsTreeItem[] = manifests
@@ -79,7 +79,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
     }
     if (element.kind !== 'model') return [];
     const folder = path.dirname(element.manifest.fsPath);
-    const loaded = manager ?? (await this.containers.get());
+    const loaded = manager ?? (await this.lazyManager.get());
     // While Docker is known to be down, the problem item stands for it; Retry clears it.
     if (loaded.dockerProblem) return [];
     return this.dockerChildren(loaded, folder);
@@ -126,7 +126,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
 
   private modelItem(element: ModelFolderItem): vscode.TreeItem {
     const folder = path.dirname(element.manifest.fsPath);
-    const running = this.containers.peek()?.model(folder);
+    const running = this.lazyManager.peek()?.model(folder);
     const item = new vscode.TreeItem(
       path.basename(folder),
       running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { enclosingModelFolder } from '../commands/modelFolder';
-import type { LazyContainers } from '../container/lazy';
+import type { LazyContainerManager } from '../container/lazyManager';
 import type { ContainerManager } from '../container/manager';
 import { statusIcon, statusText } from './modelsTree';
 
@@ -14,14 +14,14 @@ export class ModelStatusBar implements vscode.Disposable {
   private activeFolder: string | undefined;
   private manager: ContainerManager | undefined;
 
-  constructor(containers: LazyContainers) {
+  constructor(lazyManager: LazyContainerManager) {
     this.item.name = 'PyML Model';
     this.disposables.push(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => {
         void this.followEditor();
       }),
-      containers.onDidLoad((manager) => {
+      lazyManager.onDidLoad((manager) => {
         this.manager = manager;
         this.disposables.push(
           manager.onDidChange(() => {

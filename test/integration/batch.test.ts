@@ -18,10 +18,10 @@ import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../.
 import { openSource, type InputSpec } from '../../src/batch/readers';
 import { checkInput, runBatch, type Predictor } from '../../src/batch/run';
 import type { OutputFormat } from '../../src/batch/writers/sink';
-import { buildImage, prepareBuild } from '../../src/container/build';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import { LABEL } from '../../src/container/labels';
 import type { ModelContainer } from '../../src/container/modelContainer';
-import { startModel } from '../../src/container/run';
+import { startModel } from '../../src/container/runContainer';
 import { loadManifest, type Manifest } from '../../src/model/manifest';
 import { V2Error } from '../../src/protocol/v2client';
 import { toInferParameters, type ModelInferRequest } from '../../src/protocol/v2types';

@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { buildImage, prepareBuild } from '../../src/container/build';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import type { StepRole } from '../../src/container/dockerfile';
 import { buildSettings, Cleanup, copyFixture, requireBaseImage, testEngine } from './helpers';
 

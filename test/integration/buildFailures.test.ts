@@ -5,8 +5,8 @@
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { buildImage, prepareBuild } from '../../src/container/build';
-import { BuildCancelledError, BuildFailedError } from '../../src/container/errors';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
+import { BuildCancelledError, BuildFailedError } from '../../src/container/containerErrors';
 import { buildSettings, Cleanup, copyFixture, requireBaseImage, testEngine, waitFor } from './helpers';
 
 describe('container: build failures', function () {

@@ -4,9 +4,9 @@
  */
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
-import { buildImage, prepareBuild } from '../../src/container/build';
+import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import { CONTAINER_UID, LABEL } from '../../src/container/labels';
-import { startModel } from '../../src/container/run';
+import { startModel } from '../../src/container/runContainer';
 import {
   buildSettings,
   byteStrings,

@@ -7,11 +7,11 @@
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { buildImage, prepareBuild, type PreparedBuild } from '../../src/container/build';
-import { ContainerExitedError } from '../../src/container/errors';
+import { buildImage, prepareBuild, type PreparedBuild } from '../../src/container/imageBuild';
+import { ContainerExitedError } from '../../src/container/containerErrors';
 import type { ModelContainer } from '../../src/container/modelContainer';
 import { errorLocation, MergingRunner } from '../../src/container/reload';
-import { attachRunning, startModel } from '../../src/container/run';
+import { attachRunning, startModel } from '../../src/container/runContainer';
 import { V2Error } from '../../src/protocol/v2client';
 import { buildSettings, Cleanup, copyFixture, PROTO_PATH, predictX, requireBaseImage, runSettings, testEngine, waitFor } from './helpers';
 

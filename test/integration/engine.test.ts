@@ -7,7 +7,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { connectEngine } from '../../src/container/engine';
-import { DockerUnavailableError } from '../../src/container/errors';
+import { DockerUnavailableError } from '../../src/container/containerErrors';
 
 describe('container: the Docker engine', function () {
   this.timeout(30_000);

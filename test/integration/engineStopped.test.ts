@@ -14,7 +14,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { connectEngine, type Engine } from '../../src/container/engine';
-import { DockerUnavailableError } from '../../src/container/errors';
+import { DockerUnavailableError } from '../../src/container/containerErrors';
 import { EngineEvents } from '../../src/container/events';
 import { waitFor } from './helpers';
 import { requirePrerequisite } from '../prerequisite';

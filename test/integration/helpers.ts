@@ -7,11 +7,11 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { BuildSettings } from '../../src/container/build';
+import type { BuildSettings } from '../../src/container/imageBuild';
 import { connectEngine, type Engine } from '../../src/container/engine';
 import { LABEL } from '../../src/container/labels';
 import type { ModelContainer } from '../../src/container/modelContainer';
-import type { RunSettings } from '../../src/container/run';
+import type { RunSettings } from '../../src/container/runContainer';
 import { toInferParameters, type ModelInferRequest, type ModelInferResponse } from '../../src/protocol/v2types';
 
 /** The repository root (tests run from out/test/integration). */

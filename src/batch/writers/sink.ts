@@ -4,12 +4,11 @@
  * run deletes it (`abort`). A partial file therefore never carries the output's name, and an
  * existing output is replaced in one step (rename is atomic on one file system).
  */
-import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type * as arrow from 'apache-arrow';
+import { partialPath, type BatchSink, type OutputFormat, type SinkOptions } from './sinkFile';
 
-export type OutputFormat = 'parquet' | 'csv' | 'arrow' | 'arrows';
+export { commitFile, partialPath, removeQuietly, type BatchSink, type OutputFormat, type SinkOptions } from './sinkFile';
 
 export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, readonly string[]>> = {
   parquet: ['parquet', 'pq'],
@@ -26,46 +25,6 @@ export function outputFormatOf(file: string): OutputFormat | undefined {
   return undefined;
 }
 
-export interface BatchSink {
-  /** The temporary file being written. */
-  readonly tempPath: string;
-  /** Appends rows; the table's schema is the one the sink was opened with. */
-  write(table: arrow.Table): Promise<void>;
-  /** Finishes the file and renames it to the output path; returns its size in bytes. */
-  commit(): Promise<number>;
-  /** Stops and deletes the temporary file; never throws. */
-  abort(): Promise<void>;
-}
-
-/** The temporary name of an output: hidden, next to it, unique, ending in `.partial`. */
-export function partialPath(output: string): string {
-  return path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.partial`);
-}
-
-/**
- * The file steps every writer shares: `finish` closes its own handles, then the temporary file is
- * renamed; on abort it is removed.
- */
-export async function commitFile(tempPath: string, output: string): Promise<number> {
-  const { size } = await fs.stat(tempPath);
-  await fs.rename(tempPath, output);
-  return size;
-}
-
-export async function removeQuietly(file: string): Promise<void> {
-  await fs.rm(file, { force: true }).catch(() => undefined);
-}
-
-export interface SinkOptions {
-  readonly output: string;
-  readonly format: OutputFormat;
-  readonly schema: arrow.Schema;
-  /** Parquet: rows per row group (batches are gathered up to it; default 131072). */
-  readonly rowGroupRows?: number;
-  /** Parquet compression (default SNAPPY). */
-  readonly compression?: 'SNAPPY' | 'UNCOMPRESSED';
-}
-
 export async function openSink(options: SinkOptions): Promise<BatchSink> {
   const dir = path.dirname(options.output);
   const stat = await fs.stat(dir).catch(() => undefined);
@@ -73,11 +32,11 @@ export async function openSink(options: SinkOptions): Promise<BatchSink> {
   const tempPath = partialPath(options.output);
   switch (options.format) {
     case 'parquet':
-      return (await import('./parquet')).openParquetSink(tempPath, options);
+      return (await import('./parquetWriter')).openParquetSink(tempPath, options);
     case 'csv':
-      return (await import('./csv')).openCsvSink(tempPath, options);
+      return (await import('./csvWriter')).openCsvSink(tempPath, options);
     case 'arrow':
     case 'arrows':
-      return (await import('./arrowIpc')).openArrowSink(tempPath, options);
+      return (await import('./arrowIpcWriter')).openArrowSink(tempPath, options);
   }
 }

@@ -4,13 +4,13 @@ import { MANIFEST_NAME, PACKAGES_NAME, REQUIREMENTS_NAME, samePath, type FileSys
 import { inScope, makeCheck, type PyCheck } from './python/check';
 import type { PyModule } from './python/parse';
 import { Findings } from './report';
-import { checkColumns } from './rules/columns';
+import { checkColumns } from './rules/columnsRule';
 import { checkContract } from './rules/contract';
 import { checkDataFiles } from './rules/dataFiles';
 import { checkImports } from './rules/imports';
-import { checkManifest } from './rules/manifest';
-import { checkPackages } from './rules/packages';
-import { checkRequirements } from './rules/requirements';
+import { checkManifest } from './rules/manifestRule';
+import { checkPackages } from './rules/packagesRule';
+import { checkRequirements } from './rules/requirementsRule';
 import type { Finding } from './types';
 
 export type FileKind = 'python' | 'manifest' | 'requirements' | 'packages' | 'other';

@@ -1,4 +1,5 @@
-import type { Severity } from './types';
+/** How bad a finding is (LSP's four levels, by name). */
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 /**
  * Every PyML diagnostic code: what the language server reports, and the two the extension reports

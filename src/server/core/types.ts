@@ -1,4 +1,6 @@
-import type { Code } from './codes';
+import type { Code, Severity } from './codes';
+
+export type { Severity } from './codes';
 
 /**
  * The analysis core's own vocabulary. Shapes match LSP's (zero-based lines, UTF-16 characters) so the
@@ -15,8 +17,6 @@ export interface Range {
   readonly start: Position;
   readonly end: Position;
 }
-
-export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 /** A replacement of `range` in `file` (absolute path) by `newText`. */
 export interface TextEdit {

@@ -19,7 +19,7 @@ import { completionsAt, type CompletionEntry } from '../core/features/completion
 import { hoverAt } from '../core/features/hover';
 import { DiskFileSystem, findModelFolder } from '../core/fs';
 import { rangesIntersect, type Finding } from '../core/types';
-import { defaultUriOf, sameDiagnostic, toCodeAction, toDiagnostic, uriToPath } from './convert';
+import { defaultUriOf, sameDiagnostic, toCodeAction, toDiagnostic, uriToPath } from './lspConvert';
 
 export interface ServerOptions {
   /** Quiet time after a keystroke before re-analysing (ms). */

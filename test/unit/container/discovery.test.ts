@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { candidateEndpoints, connectionTarget, contextId, defaultSockets, type DiscoveryEnv } from '../../../src/container/discovery';
-import { dockerUnavailableMessage } from '../../../src/container/errors';
+import { dockerUnavailableMessage } from '../../../src/container/containerErrors';
 import { socketsCross } from '../../../src/container/engine';
 
 const HOME = '/home/ada';

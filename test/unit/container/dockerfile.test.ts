@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { DockerfileError, generateDockerfile, quote, serveArgs, type DockerfileInput } from '../../../src/container/dockerfile';
 import { imageTag, manifestHash, schemaJson } from '../../../src/container/labels';
-import { parseAptPackages } from '../../../src/container/requirements';
+import { parseAptPackages } from '../../../src/container/dependencyFiles';
 import { parseManifest, type Manifest } from '../../../src/model/manifest';
 
 function manifest(extra = ''): Manifest {

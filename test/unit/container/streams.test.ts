@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { toEvent } from '../../../src/container/events';
 import { JsonLines } from '../../../src/container/jsonLines';
 import { LogDemuxer } from '../../../src/container/logs';
-import { findRequirement, hasRequirements, parseAptPackages, parseRequirements } from '../../../src/container/requirements';
+import { findRequirement, hasRequirements, parseAptPackages, parseRequirements } from '../../../src/container/dependencyFiles';
 import { fromInferParameter, toInferParameters } from '../../../src/protocol/v2types';
 import { normalizeAddress } from '../../../src/protocol/v2client';
 

@@ -3,7 +3,7 @@ import * as arrow from 'apache-arrow';
 import { castVector, columnFromText, columnFromValues } from '../../../src/tables/columnBuilder';
 import { parseFloatText } from '../../../src/tables/values';
 import { InputError } from '../../../src/tables/errors';
-import { float32Text, float64Text, quote } from '../../../src/batch/writers/csv';
+import { float32Text, float64Text, quote } from '../../../src/batch/writers/csvWriter';
 
 const at = { column: 'c', rowStart: 100 };
 

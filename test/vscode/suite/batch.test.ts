@@ -9,6 +9,7 @@ import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ShownError } from '../../../src/log';
 import { parseSample } from '../../../src/scaffold/sample';
 import { waitUntil } from './wait';
 
@@ -68,5 +69,31 @@ describe('Run Batch Prediction (pyml.runBatch in code-server, real Docker)', fun
       assert.ok(Math.abs(Number(price) - (expected[i] ?? NaN)) <= 1e-9 * Math.abs(expected[i] ?? 1), `row ${i}: ${price} vs ${expected[i]}`);
     });
     assert.deepStrictEqual((await fs.readdir(work)).sort(), ['houses.csv', 'prices.csv'], 'no temporary file is left');
+  });
+
+  it('explains a failed build of the model image the one way: Show Problems on requirements.txt, Show Logs', async () => {
+    const broken = path.join(workspaceRoot(), 'batch-demo-broken');
+    await fs.rm(broken, { recursive: true, force: true });
+    await fs.cp(folder, broken, { recursive: true });
+    await fs.writeFile(path.join(broken, 'requirements.txt'), 'nonexistent-pkg==1.0\n');
+    const input = path.join(work, 'broken.csv');
+    const shown = (): Thenable<readonly ShownError[]> => vscode.commands.executeCommand<readonly ShownError[]>('pyml.testing.shownErrors');
+    const before = (await shown()).length;
+    try {
+      // One row of the model's own columns: the input passes the schema check, the build fails.
+      const sample = parseSample(await fs.readFile(path.join(broken, 'samples', 'example.json'), 'utf8'));
+      const columns = Object.keys(sample.inputs);
+      await fs.writeFile(input, `${columns.join(',')}\n${columns.map((c) => String((sample.inputs[c] as unknown[])[0])).join(',')}\n`);
+      void vscode.commands.executeCommand('pyml.runBatch', { folder: broken, input: { file: input }, output: path.join(work, 'never.csv') });
+      let error: ShownError | undefined;
+      await waitUntil(async () => (error = (await shown()).slice(before).at(-1)) !== undefined, 'the batch to explain its failure', 240_000);
+      assert.ok(error);
+      assert.match(error.message, /^the build failed: pip could not install the model's requirements\.txt/);
+      assert.deepStrictEqual(error.actions, ['Show Problems', 'Show Logs']);
+      assert.ok(!(await exists(path.join(work, 'never.csv'))), 'no output was written');
+    } finally {
+      await fs.rm(broken, { recursive: true, force: true });
+      await fs.rm(input, { force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { makeCheck, type PyCheck } from '../python/check';
 import { Findings } from '../report';
 import { children, textOf } from '../python/parse';
 import { stringContentSpan } from '../python/strings';
-import { predictInput } from '../rules/columns';
+import { predictInput } from '../rules/columnsRule';
 import { LineIndex } from '../text';
 import type { Position, Range } from '../types';
 import { DTYPES, schemaKeysAt } from './docs';

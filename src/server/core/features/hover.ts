@@ -3,7 +3,7 @@ import type { OutlineField } from '../../../model/manifestOutline';
 import type { Analysis } from '../analyze';
 import { checkedClasses } from '../python/check';
 import { sameNode, textOf } from '../python/parse';
-import { columnReads, predictInput } from '../rules/columns';
+import { columnReads, predictInput } from '../rules/columnsRule';
 import type { Position, Range } from '../types';
 import { containsPosition } from '../types';
 import { CONTRACT_DOCS, keyDescription, predictDoc } from './docs';

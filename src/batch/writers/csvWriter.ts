@@ -9,7 +9,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { FileOut } from './stream';
-import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sink';
+import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sinkFile';
 
 type Format = (value: unknown) => string;
 

@@ -16,7 +16,7 @@ import { closeSync, openSync, writeSync } from 'fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
 import { arrowTypeName } from '../../tables/fields';
-import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sink';
+import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sinkFile';
 
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 type ColumnSource = Parameters<ParquetWriter['write']>[0]['columnData'][number];

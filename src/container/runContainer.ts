@@ -8,7 +8,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import type { Manifest } from '../model/manifest';
 import type { Engine } from './engine';
-import { ContainerExitedError, ReadinessTimeoutError } from './errors';
+import { ContainerExitedError, ReadinessTimeoutError } from './containerErrors';
 import { CONTAINER_PORT, containerName, folderId, LABEL } from './labels';
 import { logTail } from './logs';
 import { ModelContainer, removeContainer, type ModelContainerInfo } from './modelContainer';

@@ -11,9 +11,9 @@ import { contextFiles, packContext } from './buildContext';
 import { BuildLog, explainFailure, JsonMessageSplitter, type BuildEvent, type StepRecord } from './buildLog';
 import { generateDockerfile, type GeneratedDockerfile } from './dockerfile';
 import type { Engine } from './engine';
-import { BuildCancelledError, BuildFailedError } from './errors';
+import { BuildCancelledError, BuildFailedError } from './containerErrors';
 import { imageTag, LABEL, manifestHash } from './labels';
-import { hasRequirements, parseAptPackages } from './requirements';
+import { hasRequirements, parseAptPackages } from './dependencyFiles';
 
 export interface BuildSettings {
   /** The folder holding the PyML runtime (`requirements.txt`, `pyml/`). */

@@ -5,7 +5,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { FileOut } from './stream';
-import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sink';
+import { commitFile, removeQuietly, type BatchSink, type SinkOptions } from './sinkFile';
 
 export function openArrowSink(tempPath: string, options: SinkOptions): BatchSink {
   const out = new FileOut(tempPath);

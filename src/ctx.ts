@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readConfig, type PymlConfig } from './config';
-import { LazyContainers } from './container/lazy';
+import { LazyContainerManager } from './container/lazyManager';
 import { Log } from './log';
 
 /**
@@ -11,13 +11,13 @@ import { Log } from './log';
 export class Ctx implements vscode.Disposable {
   readonly log: Log;
   /** Docker: images and model containers (dockerode and gRPC load on first use). */
-  readonly containers: LazyContainers;
+  readonly containerManager: LazyContainerManager;
   private readonly disposables: vscode.Disposable[] = [];
   private cachedConfig: PymlConfig | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(new Log());
-    this.containers = this.own(new LazyContainers(this));
+    this.containerManager = this.own(new LazyContainerManager(this));
     this.own(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyml')) this.cachedConfig = undefined;
