@@ -15,7 +15,7 @@ export function fieldShape(outline: ManifestOutline, side: Side, index: number):
   }
   const shape: unknown = doc.getIn([side, index, 'shape'], true);
   if (!isSeq(shape)) return undefined;
-  const dims = shape.toJSON() as unknown[];
+  const dims: unknown[] = shape.toJSON();
   return dims.every((d): d is number => typeof d === 'number' && Number.isInteger(d)) ? dims : undefined;
 }
 

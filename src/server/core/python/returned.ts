@@ -214,28 +214,28 @@ class Evaluator {
     const writes: NameSite[] = [];
     let removes = false;
     let opens = false;
-    let followable = true;
+    const state = { followable: true };
     const { mod, body } = this;
     body.cursor().iterate((ref) => {
-      if (!followable) return false;
+      if (!state.followable) return false;
       const n = ref.node;
       if (n.name !== 'VariableName' || textOf(mod, n) !== name) return undefined;
       const parent = n.parent;
       if (!parent) return undefined;
       if (nestedScopeBetween(n, body)) {
-        followable = false;
+        state.followable = false;
         return undefined;
       }
       if (parent.name === 'ArgList' && n.nextSibling?.name === 'AssignOp') return undefined; // f(name=...)
       if (parent.name === 'AssignStatement' && isTarget(parent, n)) {
         const targets = assignmentTargets(parent);
         const value = parent.lastChild;
-        if (targets.length !== 1 || !value || value.name === 'AssignOp' || hasTopLevelComma(parent)) followable = false;
+        if (targets.length !== 1 || !value || value.name === 'AssignOp' || hasTopLevelComma(parent)) state.followable = false;
         else defs.push({ statement: parent, value });
         return undefined;
       }
       if (['ForStatement', 'WithStatement', 'ScopeStatement', 'UpdateStatement', 'NamedExpression', 'TupleExpression', 'ImportStatement', 'TryStatement'].includes(parent.name) && isBindingPosition(parent, n)) {
-        followable = false;
+        state.followable = false;
         return undefined;
       }
       if (parent.name === 'MemberExpression' && sameNode(parent.firstChild, n)) {
@@ -256,7 +256,7 @@ class Evaluator {
         return undefined;
       }
       if (parent.name === 'ReturnStatement' || parent.name === 'DeleteStatement') {
-        if (parent.name === 'DeleteStatement') followable = false;
+        if (parent.name === 'DeleteStatement') state.followable = false;
         return undefined;
       }
       if (['AssignStatement', 'ArrayExpression', 'TupleExpression', 'DictionaryExpression', 'SetExpression', 'NamedExpression', 'KeywordArgument'].includes(parent.name)) {
@@ -266,7 +266,7 @@ class Evaluator {
       }
       return undefined;
     });
-    return followable ? { defs, writes, removes, opens } : undefined;
+    return state.followable ? { defs, writes, removes, opens } : undefined;
   }
 }
 
