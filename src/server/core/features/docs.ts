@@ -66,7 +66,10 @@ export function predictDoc(kind: ModelKind | undefined, declared?: { manifest: M
     if (kind !== 'tensor') lines.push(df);
     if (kind !== 'dataframe') lines.push(tensors);
   }
-  lines.push('', 'A plain, synchronous method taking exactly one argument besides `self`, returning a value on every path. It runs serialised unless `pyml.yaml` says `thread_safe: true`.');
+  const concurrency = declared?.manifest.parsed.manifest?.threadSafe
+    ? '`pyml.yaml` says `thread_safe: true`, so calls may run concurrently.'
+    : 'It runs serialised unless `pyml.yaml` says `thread_safe: true`.';
+  lines.push('', `A plain, synchronous method taking exactly one argument besides \`self\`, returning a value on every path. ${concurrency}`);
   return lines.join('\n');
 }
 

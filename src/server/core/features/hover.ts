@@ -71,7 +71,7 @@ function modelClassDoc(check: PyCheck, className: string, kind: ModelKind | unde
   if (kind === 'dataframe') lines.push('A **DataFrame model** (`kind: dataframe`): `predict` takes a pandas DataFrame with the input columns and returns a DataFrame with exactly the output columns.');
   else if (kind === 'tensor') lines.push('A **tensor model** (`kind: tensor`): `predict` takes a dict of named numpy arrays and returns a dict with exactly the output arrays.');
   else lines.push('Derive it from `pyml.DataFrameModel` or `pyml.TensorModel` and set `kind` in `pyml.yaml`.');
-  lines.push('', 'The runtime constructs it once with no arguments (`__init__` loads the parameters, e.g. from `self.data_path(...)`), then calls `predict` for every request, online and in batch, from the same image.');
+  lines.push('', 'The runtime constructs it once with no arguments (again on each dev-mode reload; `__init__` loads the parameters, e.g. from `self.data_path(...)`), then calls `predict` for every request, online and in batch, from the same image.');
   if (manifest && check.role === 'model') {
     lines.push('', `**Inputs** (${kind === 'tensor' ? 'tensors' : 'columns'}):`, fieldList(manifest, 'inputs', kind), '', '**Outputs**:', fieldList(manifest, 'outputs', kind));
     if (manifest.parsed.manifest?.threadSafe) lines.push('', '`thread_safe: true`: predict may run concurrently.');
