@@ -4,6 +4,7 @@ import {
   ErrorAction,
   LanguageClient,
   RevealOutputChannelOn,
+  State,
   TransportKind,
   type CloseHandlerResult,
   type ErrorHandler,
@@ -14,7 +15,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { Ctx } from '../ctx';
 import type { Log } from '../log';
-import { isModelCommand, type InitializationOptions } from '../shared/lsp';
+import { isModelCommand, WorkspaceTrustNotification, type InitializationOptions } from '../shared/lsp';
 
 /**
  * Starts the PyML language server in its own Node process (dist/server.js).
@@ -26,7 +27,8 @@ export function createLanguageClient(ctx: Ctx): LanguageClient {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const initializationOptions: InitializationOptions = { workspaceTrusted: ctx.isTrusted };
+  // Read when the client starts, so trust granted between creation and start is not missed.
+  const initializationOptions = (): InitializationOptions => ({ workspaceTrusted: ctx.isTrusted });
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'python' },
@@ -47,7 +49,17 @@ export function createLanguageClient(ctx: Ctx): LanguageClient {
     errorHandler: new ServerErrorHandler(ctx.log),
     middleware: codeLensCommands,
   };
-  return new LanguageClient('pyml', 'PyML Language Server', serverOptions, clientOptions);
+  const client = new LanguageClient('pyml', 'PyML Language Server', serverOptions, clientOptions);
+  ctx.own(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // Before start, initializationOptions carries it; once stopped there is no one to tell.
+      if (client.state !== State.Running) return;
+      client.sendNotification(WorkspaceTrustNotification, { trusted: true }).catch((err: unknown) => {
+        ctx.log.error(`PyML: could not tell the language server about Workspace Trust: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }),
+  );
+  return client;
 }
 
 /**

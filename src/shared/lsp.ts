@@ -1,3 +1,5 @@
+import { NotificationType } from 'vscode-languageserver-protocol';
+
 /**
  * Everything the extension and the PyML language server say to each other beyond standard LSP,
  * declared once and typed; both sides import this module.
@@ -5,9 +7,19 @@
 
 /** Sent with `initialize`. */
 export interface InitializationOptions {
-  /** VS Code Workspace Trust. The server only reads and validates either way; it never runs user code. */
+  /**
+   * VS Code Workspace Trust. The server only reads and validates either way; it never runs user code.
+   * In an untrusted workspace it offers no Build/Run/Test lenses: those commands are refused there.
+   */
   readonly workspaceTrusted: boolean;
 }
+
+export interface WorkspaceTrustParams {
+  readonly trusted: boolean;
+}
+
+/** Client → server: the user granted Workspace Trust after the server started (VS Code never revokes it in a running window). */
+export const WorkspaceTrustNotification = new NotificationType<WorkspaceTrustParams>('pyml/workspaceTrust');
 
 /** The commands the CodeLens over a model class runs; each takes the model folder's URI as its one argument. */
 export const MODEL_COMMANDS = {

@@ -9,6 +9,7 @@ import { checkContract } from './rules/contract';
 import { checkDataFiles } from './rules/dataFiles';
 import { checkImports } from './rules/imports';
 import { checkManifest } from './rules/manifestRule';
+import { checkOutputs } from './rules/outputsRule';
 import { checkPackages } from './rules/packagesRule';
 import { checkRequirements } from './rules/requirementsRule';
 import type { Finding } from './types';
@@ -74,6 +75,9 @@ export function analyze(
     });
     run('columns', () => {
       checkColumns(check);
+    });
+    run('outputs', () => {
+      checkOutputs(check);
     });
     return { file, kind, findings: check.findings.list, ctx, python: check };
   }

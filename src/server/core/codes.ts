@@ -31,6 +31,8 @@ export const CODES = {
   PYML210: { severity: 'warning', summary: 'data file does not exist in the model folder' },
   PYML211: { severity: 'error', summary: 'data_path() leaves the data/ folder' },
   PYML220: { severity: 'warning', summary: "column or tensor read in predict is not declared in the manifest's inputs" },
+  PYML221: { severity: 'error', summary: "column or key predict returns is not declared in the manifest's outputs" },
+  PYML222: { severity: 'error', summary: "predict returns a value without an output the manifest declares" },
   // requirements.txt
   PYML300: { severity: 'error', summary: 'invalid requirements.txt line' },
   PYML301: { severity: 'error', summary: 'unknown option in requirements.txt' },

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import {
   CodeActionKind,
+  CodeLensRefreshRequest,
   CompletionItemKind,
   MarkupKind,
   TextDocuments,
@@ -12,7 +13,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { MODEL_COMMANDS, type InitializationOptions } from '../../shared/lsp';
+import { MODEL_COMMANDS, WorkspaceTrustNotification, type InitializationOptions } from '../../shared/lsp';
 import { analyze, fileKind, type Analysis } from '../core/analyze';
 import { codeLenses } from '../core/features/codeLens';
 import { completionsAt, type CompletionEntry } from '../core/features/completion';
@@ -40,6 +41,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const timers = new Map<string, NodeJS.Timeout>();
   let roots: string[] = [];
   let generation = 0;
+  /** Workspace Trust: without it the Build/Run/Test lenses are left out (the extension refuses those commands). */
+  let trusted = true;
+  let canRefreshLenses = false;
   /** Documents whose didOpen was just handled: the content event that follows it is not an edit. */
   const justOpened = new Set<string>();
 
@@ -110,7 +114,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const folders = params.workspaceFolders ?? [];
     roots = folders.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
     const init = params.initializationOptions as Partial<InitializationOptions> | undefined;
-    log(`PyML language server: ${roots.length} workspace folder(s), workspace ${init?.workspaceTrusted === false ? 'untrusted (validating read-only)' : 'trusted'}`);
+    trusted = init?.workspaceTrusted !== false;
+    canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    log(`PyML language server: ${roots.length} workspace folder(s), workspace ${trusted ? 'trusted' : 'untrusted (validating read-only, no Build/Run/Test lenses)'}`);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -195,7 +201,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return entries.map(toCompletionItem);
   });
 
+  connection.onNotification(WorkspaceTrustNotification, (params) => {
+    if (params.trusted === trusted) return;
+    trusted = params.trusted;
+    log(`PyML language server: workspace ${trusted ? 'trusted now' : 'no longer trusted'}`);
+    if (canRefreshLenses) {
+      connection.sendRequest(CodeLensRefreshRequest.type).catch((err: unknown) => {
+        log(`code lens refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
+  });
+
   connection.onCodeLens((params) => {
+    if (!trusted) return [];
     const doc = documents.get(params.textDocument.uri);
     const analysis = doc ? safe(() => analysisOf(doc)) : undefined;
     const lenses = analysis ? (safe(() => codeLenses(analysis)) ?? []) : [];

@@ -1,6 +1,6 @@
 // End to end over LSP: spawns the compiled server (out/src/server/main.js --stdio, or $PYML_SERVER_JS)
 // and drives it like an editor: diagnostics, a quick fix applied and re-checked, cross-file re-checks,
-// hovers, completions, code lenses, build failures, and survival of garbage input.
+// hovers, completions, code lenses (none until Workspace Trust is granted), build failures, and survival of garbage input.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,6 +8,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { CodeAction, CodeLens, CompletionItem, Diagnostic, Hover, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { applyEdits } from '../../../src/server/core/text';
+import { WorkspaceTrustNotification, type WorkspaceTrustParams } from '../../../src/shared/lsp';
 import { REPO } from './helpers';
 import { LspClient } from './lspClient';
 
@@ -130,7 +131,15 @@ describe('language server over stdio (end to end)', function () {
     client.change(modelUri, modelText);
   });
 
-  it('puts Build · Run · Test lenses over the model class, with the folder as argument', async () => {
+  it('offers no Build · Run · Test lenses in an untrusted workspace, and asks for a refresh once trust is granted', async () => {
+    const untrusted = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: modelUri } });
+    assert.deepStrictEqual(untrusted, []);
+    const before = client.lensRefreshes;
+    client.notify(WorkspaceTrustNotification.method, { trusted: true } satisfies WorkspaceTrustParams);
+    await client.until(() => client.lensRefreshes > before, 'a workspace/codeLens/refresh request');
+  });
+
+  it('puts Build · Run · Test lenses over the model class of a trusted workspace, with the folder as argument', async () => {
     const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: modelUri } });
     assert.deepStrictEqual(lenses.map((l) => l.command?.command), ['pyml.buildImage', 'pyml.runModel', 'pyml.openPanel']);
     assert.deepStrictEqual(lenses[0]?.command?.arguments, [pathToFileURL(dir).href]);

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
+  CodeLensRefreshRequest,
   createProtocolConnection,
   PublishDiagnosticsNotification,
   StreamMessageReader,
@@ -21,6 +22,8 @@ export class LspClient {
   private readonly waiters = new Set<() => void>();
   private readonly versions = new Map<string, number>();
   readonly stderr: string[] = [];
+  /** How many times the server asked the editor to refresh its code lenses. */
+  lensRefreshes = 0;
 
   private constructor(
     private readonly child: cp.ChildProcessWithoutNullStreams,
@@ -30,7 +33,30 @@ export class LspClient {
       this.published.set(p.uri, p.diagnostics);
       for (const w of [...this.waiters]) w();
     });
+    connection.onRequest(CodeLensRefreshRequest.type, () => {
+      this.lensRefreshes++;
+      for (const w of [...this.waiters]) w();
+      return null;
+    });
     child.stderr.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+  }
+
+  /** Waits until `condition` holds, re-checked on every message from the server. */
+  until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!condition()) return;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`${what}: not within ${timeoutMs} ms\n${this.stderr.join('')}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
   }
 
   static async start(root: string): Promise<LspClient> {
@@ -43,7 +69,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: null,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }],
-      capabilities: { workspace: { workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } } },
+      capabilities: { workspace: { workspaceEdit: { documentChanges: true, resourceOperations: ['create'] }, codeLens: { refreshSupport: true } } },
       initializationOptions: { workspaceTrusted: false },
     });
     await connection.sendNotification('initialized', {});

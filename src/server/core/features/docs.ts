@@ -1,4 +1,6 @@
 import type { ModelKind } from '../../../model/manifest';
+import type { ManifestOutline } from '../../../model/manifestOutline';
+import { fieldList } from '../fields';
 import schema from '../../../../schemas/pyml.schema.json';
 
 /** What the hovers say about the contract's names. */
@@ -41,13 +43,33 @@ export const CONTRACT_DOCS: Readonly<Record<string, string>> = {
   ].join('\n'),
 };
 
-export function predictDoc(kind: ModelKind | undefined): string {
-  const df = '`predict(self, df: pd.DataFrame) -> pd.DataFrame` — one input DataFrame (the `inputs` columns) in, one DataFrame with the `outputs` columns out.';
-  const tensors = '`predict(self, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]` — the `inputs` arrays by name in, the `outputs` arrays by name out.';
+/**
+ * The hover of predict: the signature for the kind, and with the manifest at hand the inputs it
+ * receives and the outputs it must return.
+ */
+export function predictDoc(kind: ModelKind | undefined, declared?: { manifest: ManifestOutline; param: string | undefined }): string {
   const lines = ['**predict** — the method the runtime calls for every request, online and in batch.', ''];
-  if (kind !== 'tensor') lines.push(df);
-  if (kind !== 'dataframe') lines.push(tensors);
-  lines.push('', 'A plain, synchronous method taking exactly one argument besides `self`, returning a value on every path. It runs serialised unless `pyml.yaml` says `thread_safe: true`.');
+  if (declared && kind) {
+    const arg = declared.param ?? (kind === 'dataframe' ? 'df' : 'tensors');
+    const type = kind === 'dataframe' ? 'pd.DataFrame' : 'dict[str, np.ndarray]';
+    lines.push('```python', `def predict(self, ${arg}: ${type}) -> ${type}`, '```', '');
+    lines.push(
+      kind === 'dataframe' ? `\`${arg}\` holds one row per instance, with the input columns of \`pyml.yaml\`:` : `\`${arg}\` maps each input name of \`pyml.yaml\` to a numpy array:`,
+      fieldList(declared.manifest, 'inputs', kind),
+      '',
+      kind === 'dataframe' ? 'Return a DataFrame with exactly these columns, one row per input row:' : 'Return a dict with exactly these arrays:',
+      fieldList(declared.manifest, 'outputs', kind),
+    );
+  } else {
+    const df = '`predict(self, df: pd.DataFrame) -> pd.DataFrame` — one input DataFrame (the `inputs` columns) in, one DataFrame with the `outputs` columns out.';
+    const tensors = '`predict(self, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]` — the `inputs` arrays by name in, the `outputs` arrays by name out.';
+    if (kind !== 'tensor') lines.push(df);
+    if (kind !== 'dataframe') lines.push(tensors);
+  }
+  const concurrency = declared?.manifest.parsed.manifest?.threadSafe
+    ? '`pyml.yaml` says `thread_safe: true`, so calls may run concurrently.'
+    : 'It runs serialised unless `pyml.yaml` says `thread_safe: true`.';
+  lines.push('', `A plain, synchronous method taking exactly one argument besides \`self\`, returning a value on every path. ${concurrency}`);
   return lines.join('\n');
 }
 

@@ -29,6 +29,15 @@ export function stringContentSpan(node: SyntaxNode, source: string): { from: num
   return { from, to: from + parts.body.length };
 }
 
+/** Whether a string token has its closing quote (it does not while being typed). */
+export function stringTerminated(node: SyntaxNode, source: string): boolean {
+  if (node.name === 'ContinuedString') {
+    for (let child = node.firstChild; child; child = child.nextSibling) if (!stringTerminated(child, source)) return false;
+    return true;
+  }
+  return splitToken(source.slice(node.from, node.to))?.terminated ?? false;
+}
+
 interface TokenParts {
   prefix: string;
   quote: string;

@@ -1,10 +1,11 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { ModelKind } from '../../../model/manifest';
-import { declareFieldEdit, type OutlineField } from '../../../model/manifestOutline';
+import type { OutlineField } from '../../../model/manifestOutline';
+import { declareEdit, declaredType } from '../fields';
 import { DATAFRAME_ATTRIBUTES } from '../packages';
 import { checkedClasses, findMethod, type PyCheck } from '../python/check';
 import { children, sameNode, textOf, type FunctionInfo } from '../python/parse';
-import { stringContentSpan, stringValue } from '../python/strings';
+import { stringContentSpan, stringTerminated, stringValue } from '../python/strings';
 import { closest } from '../text';
 import type { Fix } from '../types';
 
@@ -41,7 +42,7 @@ export function checkColumns(check: PyCheck): void {
   if (!input) return;
   const declared = new Map(manifest.inputs.map((f) => [f.name, f]));
   for (const read of columnReads(check, input.fn, input.param, input.kind)) {
-    if (declared.has(read.name)) continue;
+    if (declared.has(read.name) || beingTyped(check, read)) continue;
     const what = input.kind === 'dataframe' ? 'column' : 'input tensor';
     check.findings.add(
       'PYML220',
@@ -50,6 +51,11 @@ export function checkColumns(check: PyCheck): void {
       columnFixes(check, read, input.kind, manifest.inputs),
     );
   }
+}
+
+/** `df[""]` or `df["te` while typing: the completion list helps there, a warning does not. */
+function beingTyped(check: PyCheck, read: ColumnRead): boolean {
+  return read.form === 'subscript' && (read.name.trim() === '' || !stringTerminated(read.node, check.mod.text));
 }
 
 function columnFixes(check: PyCheck, read: ColumnRead, kind: ModelKind, inputs: readonly OutlineField[]): Fix[] {
@@ -63,10 +69,9 @@ function columnFixes(check: PyCheck, read: ColumnRead, kind: ModelKind, inputs: 
     }
   }
   if (manifest) {
-    const dtype = kind === 'dataframe' ? 'float64' : 'float32';
     fixes.push({
-      title: `Declare '${read.name}' in pyml.yaml inputs (${dtype})`,
-      edits: [{ file: check.ctx.manifestFile, ...declareFieldEdit(manifest.text, 'inputs', read.name, dtype) }],
+      title: `Declare '${read.name}' in pyml.yaml inputs (${declaredType(kind)})`,
+      edits: [{ file: check.ctx.manifestFile, ...declareEdit(manifest, 'inputs', read.name, kind) }],
       preferred: fixes.length === 0,
     });
   }

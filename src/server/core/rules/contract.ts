@@ -5,8 +5,9 @@ import { setKindEdit, setModelEdit } from '../../../model/manifestOutline';
 import { checkedClasses, findMethod, type PyCheck } from '../python/check';
 import { PythonEdits, initTemplate, predictTemplate, short } from '../python/edits';
 import { canFallThrough, isGenerator, valuelessReturns } from '../python/flow';
-import { textOf, type ClassInfo, type FunctionInfo, type Param } from '../python/parse';
+import { children, textOf, type ClassInfo, type FunctionInfo, type Param } from '../python/parse';
 import { annotationShape, BASE_CLASS, contradicts, type Derivation } from '../python/resolve';
+import { editDistance } from '../text';
 import type { Fix, TextEdit } from '../types';
 
 /**
@@ -160,11 +161,17 @@ function predict(check: PyCheck, cls: ClassInfo, kind: ModelKind | undefined, se
     const edits = new PythonEdits(check.mod, check.file);
     const outputs = check.ctx.manifest?.outputs.map((o) => o.name) ?? [];
     const text = predictTemplate(edits, k, edits.memberIndent(cls), outputs);
+    const near = nearPredict(cls);
+    const fixes: Fix[] = [];
+    if (near) fixes.push({ title: `Rename ${near.name} to predict`, edits: renameMethodEdits(check, cls, near, 'predict'), preferred: true });
+    fixes.push({ title: `Add predict(self, ${ARG[k]}) to ${cls.name}`, edits: edits.with(edits.appendToClass(cls, text)), preferred: !near });
     check.findings.add(
       'PYML020',
       check.range(cls.nameNode),
-      `${cls.name} has no predict method: add def predict(self, ${ARG[k]}) returning ${WHAT[k]}`,
-      [{ title: `Add predict(self, ${ARG[k]}) to ${cls.name}`, edits: edits.with(edits.appendToClass(cls, text)), preferred: true }],
+      near
+        ? `${cls.name} has no predict method (${near.name} looks like a misspelling of it): the runtime calls predict(self, ${ARG[k]}) returning ${WHAT[k]}`
+        : `${cls.name} has no predict method: add def predict(self, ${ARG[k]}) returning ${WHAT[k]}`,
+      fixes,
     );
     return;
   }
@@ -177,6 +184,35 @@ function predict(check: PyCheck, cls: ClassInfo, kind: ModelKind | undefined, se
   const args = bound ? fn.params.slice(1) : signature(check, fn, k);
   annotations(check, fn, args[0], kind);
   returns(check, fn, k);
+}
+
+/** A method of the class whose name is a likely misspelling of predict (`predictx`, `Predict`, `_predict`). */
+function nearPredict(cls: ClassInfo): FunctionInfo | undefined {
+  let best: FunctionInfo | undefined;
+  let bestDistance = Infinity;
+  for (const fn of cls.methods.values()) {
+    if (fn.name.startsWith('__')) continue;
+    const d = editDistance(fn.name.toLowerCase(), 'predict');
+    if (d <= 2 && d < bestDistance) {
+      best = fn;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Renames a method where it is defined and where the class calls it through `self.`. */
+function renameMethodEdits(check: PyCheck, cls: ClassInfo, fn: FunctionInfo, to: string): TextEdit[] {
+  const edits: TextEdit[] = [{ file: check.file, range: check.range(fn.nameNode), newText: to }];
+  cls.node.cursor().iterate((ref) => {
+    if (ref.name !== 'MemberExpression') return undefined;
+    const [object, dot, prop] = children(ref.node);
+    if (object?.name === 'VariableName' && textOf(check.mod, object) === 'self' && dot?.name === '.' && prop?.name === 'PropertyName' && textOf(check.mod, prop) === fn.name) {
+      edits.push({ file: check.file, range: check.range(prop), newText: to });
+    }
+    return undefined;
+  });
+  return edits;
 }
 
 function decorators(fn: FunctionInfo, name: string): FunctionInfo['decorators'] {
