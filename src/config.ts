@@ -28,6 +28,8 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
   'pyml.trace.server': 'restartServer',
+  'pyml.debug.justMyCode': 'none',
+  'pyml.debug.waitForDebugger': 'none',
 };
 
 export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {

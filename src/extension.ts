@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './commands/index';
 import { registerCommands } from './commands/table';
 import { Ctx } from './context';
+import { DebugSessions } from './debug/sessions';
 import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
@@ -41,6 +42,7 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     ctx.own(new ModelStatusBar(ctx.containers));
     ctx.own(vscode.tasks.registerTaskProvider(TASK_TYPE, new PymlTaskProvider(ctx.containers)));
     registerPredict(ctx);
+    ctx.own(new DebugSessions(ctx));
     startLanguageServer(ctx);
     startContainers(ctx);
   } catch (err) {

@@ -1,0 +1,183 @@
+/**
+ * The `pyml` debug type in the editor: a configuration provider (F5 works with no launch.json), our
+ * own debug adapter descriptor (DAP straight to debugpy in the model's container: no other
+ * extension needed), a tracker that tells the panel when a request is paused, and the rule that
+ * ending the session stops the container.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { withModelProgress } from '../commands/build';
+import { enclosingModelFolder, resolveModelFolder } from '../commands/modelFolder';
+import type { ModelContainer } from '../container/modelContainer';
+import type { Ctx } from '../context';
+import { errorMessage } from '../log';
+import { attachArguments, configurationProblem, DEBUG_TYPE, defaultConfiguration, type PymlDebugConfiguration } from './config';
+import { waitForDebugger } from './endpoint';
+import { buildDebugImage } from './image';
+import { addDebugger, debugEndpoint, type DebugEndpoint } from './spec';
+import { DEBUG_REQUEST_TIMEOUT_MS } from './state';
+
+interface DebugTarget {
+  readonly folder: string;
+  readonly address: string;
+  readonly container: ModelContainer;
+}
+
+/** Requests of the client that resume a paused program. */
+const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto']);
+
+export class DebugSessions implements vscode.Disposable {
+  private readonly targets = new Map<string, DebugTarget>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.disposables.push(
+      vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, this.provider(), vscode.DebugConfigurationProviderTriggerKind.Initial),
+      vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { provideDebugConfigurations: () => [defaultConfiguration('${workspaceFolder}', false)] }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+      vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: (session) => this.createDescriptor(session) }),
+      vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, { createDebugAdapterTracker: (session) => this.tracker(session) }),
+      vscode.debug.onDidTerminateDebugSession((session) => {
+        void this.ended(session);
+      }),
+    );
+  }
+
+  /** The model container a session debugs (tests and the bench ask). */
+  target(sessionId: string): { readonly folder: string; readonly address: string; readonly containerId: string } | undefined {
+    const t = this.targets.get(sessionId);
+    return t ? { folder: t.folder, address: t.address, containerId: t.container.info.id } : undefined;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  private provider(): vscode.DebugConfigurationProvider {
+    return {
+      provideDebugConfigurations: () => [defaultConfiguration('${workspaceFolder}', false)],
+      resolveDebugConfiguration: async (_folder, config) => {
+        if (!vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage(
+            'PyML: debugging builds and runs code from this workspace, so it is disabled in Restricted Mode. Trust the workspace to debug a model.',
+          );
+          return undefined;
+        }
+        // F5 without launch.json: an empty configuration.
+        const base: PymlDebugConfiguration = config.type ? (config) : defaultConfiguration();
+        const problem = configurationProblem(base);
+        if (problem) {
+          void vscode.window.showErrorMessage(`PyML: the debug configuration "${base.name}" is not valid: ${problem}`);
+          return undefined;
+        }
+        if (base.folder === undefined) {
+          const folder = await resolveModelFolder(undefined, 'debug');
+          if (!folder) return undefined;
+          return { ...base, folder };
+        }
+        return base;
+      },
+      resolveDebugConfigurationWithSubstitutedVariables: async (_folder, config) => {
+        const c = config as PymlDebugConfiguration;
+        const folder = c.folder !== undefined ? await enclosingModelFolder(path.resolve(c.folder)) : undefined;
+        if (!folder) {
+          void vscode.window.showErrorMessage(`PyML: ${c.folder ?? 'the debug configuration'} is not in a model folder (no pyml.yaml found there or above it).`);
+          return undefined;
+        }
+        const setting = vscode.workspace.getConfiguration('pyml').get<boolean>('debug.justMyCode', true);
+        return attachArguments(c, folder, this.ctx.asAbsolutePath('runtime'), setting);
+      },
+    };
+  }
+
+  /** Builds the debug image, starts the container and waits until its debugger listens. */
+  private async createDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor> {
+    const config = session.configuration as PymlDebugConfiguration;
+    const folder = config.folder;
+    if (typeof folder !== 'string') throw new Error('the pyml debug configuration names no model folder');
+    const wait = config.waitForDebugger ?? vscode.workspace.getConfiguration('pyml').get<boolean>('debug.waitForDebugger', false);
+    const manager = await this.ctx.containers.get();
+    const log = this.ctx.log;
+    let listening: ((endpoint: DebugEndpoint) => void) | undefined;
+    const endpoint = new Promise<DebugEndpoint>((resolve) => {
+      listening = resolve;
+    });
+    const run = withModelProgress(`Debugging ${path.basename(folder)}`, (progress, token) =>
+      manager.run(folder, 'dev', progress, token, {
+        image: (engine, built) => {
+          progress.report('adding debugpy to the image');
+          return buildDebugImage(engine, built.tag, (line) => {
+            log.info(`[debug image] ${line}`);
+          });
+        },
+        customize: (spec) => {
+          addDebugger(spec, { wait });
+        },
+        readyTimeoutMs: DEBUG_REQUEST_TIMEOUT_MS,
+        beforeReady: async (model, info) => {
+          const where = debugEndpoint(model.info.socketDir, info);
+          if (!where) throw new Error(`the container ${model.info.name} has no debugger endpoint`);
+          progress.report('starting the debugger');
+          await waitForDebugger(model, where);
+          this.targets.set(session.id, { folder, address: model.info.address, container: model });
+          this.ctx.debugState.attach(model.info.address);
+          void model.exited.then(() => {
+            if (this.targets.has(session.id)) void vscode.debug.stopDebugging(session);
+          });
+          log.info(`Debugger of ${model.info.modelName} listening (${where.kind === 'unix' ? where.path : `127.0.0.1:${where.port}`})${wait ? '; the model loads once it is attached' : ''}`);
+          listening?.(where);
+          if (wait) progress.report('waiting for the debugger, then loading the model');
+        },
+      }),
+    );
+    const outcome = run.then(
+      (model) => (model ? undefined : new Error('cancelled')),
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    void outcome.then(async (err) => {
+      if (!err || !this.targets.has(session.id)) return;
+      // The debugger was attached, but the model did not become ready.
+      await this.ctx.log.reportError(`PyML: debugging ${path.basename(folder)} failed`, err);
+      await vscode.debug.stopDebugging(session);
+    });
+    const first = await Promise.race([endpoint, outcome]);
+    if (first instanceof Error || first === undefined) {
+      const message = first?.message ?? 'the model did not start';
+      log.error(`Debugging ${folder} failed: ${message}`);
+      throw new Error(`PyML could not start the model for debugging: ${message.split('\n')[0] ?? message}`);
+    }
+    return first.kind === 'unix' ? new vscode.DebugAdapterNamedPipeServer(first.path) : new vscode.DebugAdapterServer(first.port, first.host);
+  }
+
+  private tracker(session: vscode.DebugSession): vscode.DebugAdapterTracker {
+    const state = this.ctx.debugState;
+    const address = (): string | undefined => this.targets.get(session.id)?.address;
+    return {
+      onDidSendMessage: (message: { type?: string; event?: string; body?: { reason?: string } }) => {
+        const at = address();
+        if (!at || message.type !== 'event') return;
+        if (message.event === 'stopped') state.setPaused(at, true, message.body?.reason ?? 'breakpoint');
+        if (message.event === 'continued') state.setPaused(at, false);
+      },
+      onWillReceiveMessage: (message: { type?: string; command?: string }) => {
+        const at = address();
+        if (at && message.type === 'request' && message.command && RESUMING.has(message.command)) state.setPaused(at, false);
+      },
+    };
+  }
+
+  /** The session ended: the container goes with it. */
+  private async ended(session: vscode.DebugSession): Promise<void> {
+    const target = this.targets.get(session.id);
+    if (!target) return;
+    this.targets.delete(session.id);
+    this.ctx.debugState.detach(target.address);
+    try {
+      const manager = await this.ctx.containers.get();
+      if (manager.model(target.folder)?.container.info.id === target.container.info.id) await manager.stop(target.folder);
+      else await target.container.stop(2);
+      this.ctx.log.info(`Debug session ended: stopped the container of ${path.basename(target.folder)}`);
+    } catch (err) {
+      this.ctx.log.warn(`Stopping the debug container of ${target.folder} failed: ${errorMessage(err)}`);
+    }
+  }
+}
