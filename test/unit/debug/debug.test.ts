@@ -27,7 +27,7 @@ describe('debug: container spec', () => {
     assert.deepStrictEqual(spec.Cmd?.slice(-2), ['--debug-socket', '/run/pyml/debug.sock']);
     assert.strictEqual(spec.HostConfig?.NetworkMode, 'none');
     assert.strictEqual(spec.ExposedPorts, undefined);
-    assert.strictEqual(spec.HostConfig?.PortBindings, undefined);
+    assert.strictEqual(spec.HostConfig.PortBindings, undefined);
     assert.strictEqual(spec.Labels?.[DEBUG_LABEL], 'unix');
     assert.ok(spec.Env?.includes('PYDEVD_DISABLE_FILE_VALIDATION=1'));
   });
