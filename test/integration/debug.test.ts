@@ -16,23 +16,9 @@ import { waitForDebugger } from '../../src/debug/endpoint';
 import { buildDebugImage, debugDockerfile } from '../../src/debug/image';
 import { addDebugger, debugEndpoint, type DebugEndpoint } from '../../src/debug/spec';
 import { DapClient } from './dap';
+import { DEBUG_MODEL, INIT_LINE, PREDICT_LINE } from './debugModel';
 import { buildSettings, Cleanup, copyFixture, dataFrameRequest, fp64, rawOutput, requireBaseImage, runSettings, RUNTIME_DIR, testEngine } from './helpers';
 
-export const DEBUG_MODEL = `"""Debug fixture: doubles x."""
-import pandas as pd
-from pyml import DataFrameModel
-
-
-class IdentityModel(DataFrameModel):
-    def __init__(self) -> None:
-        self.factor = 2.0
-
-    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-        doubled = df["x"] * self.factor
-        return pd.DataFrame({"x": doubled, "label": df["label"]})
-`;
-export const INIT_LINE = 8;
-export const PREDICT_LINE = 11;
 
 describe('debug: predict() in the running container', function () {
   this.timeout(300_000);
