@@ -6,22 +6,11 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { withModelProgress } from '../commands/build';
 import { enclosingModelFolder, resolveModelFolder } from '../commands/modelFolder';
-import type { ModelContainer } from '../container/modelContainer';
 import type { Ctx } from '../context';
 import { errorMessage } from '../log';
 import { attachArguments, configurationProblem, DEBUG_TYPE, defaultConfiguration, type PymlDebugConfiguration } from './config';
-import { waitForDebugger } from './endpoint';
-import { buildDebugImage } from './image';
-import { addDebugger, debugEndpoint, type DebugEndpoint } from './spec';
-import { DEBUG_REQUEST_TIMEOUT_MS } from './state';
-
-interface DebugTarget {
-  readonly folder: string;
-  readonly address: string;
-  readonly container: ModelContainer;
-}
+import type { DebugTarget } from './launch';
 
 /** Requests of the client that resume a paused program. */
 const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto']);
@@ -89,63 +78,17 @@ export class DebugSessions implements vscode.Disposable {
     };
   }
 
-  /** Builds the debug image, starts the container and waits until its debugger listens. */
+  /** Starts the model's debug container (its module loads on first use) and returns the way to its debugger. */
   private async createDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor> {
-    const config = session.configuration as PymlDebugConfiguration;
-    const folder = config.folder;
-    if (typeof folder !== 'string') throw new Error('the pyml debug configuration names no model folder');
-    const wait = config.waitForDebugger ?? vscode.workspace.getConfiguration('pyml').get<boolean>('debug.waitForDebugger', false);
-    const manager = await this.ctx.containers.get();
-    const log = this.ctx.log;
-    let listening: ((endpoint: DebugEndpoint) => void) | undefined;
-    const endpoint = new Promise<DebugEndpoint>((resolve) => {
-      listening = resolve;
+    const { launchDebugContainer } = await import('./launch');
+    const started = await launchDebugContainer(this.ctx, session, {
+      onAttached: (target) => {
+        this.targets.set(session.id, target);
+        this.ctx.debugState.attach(target.address);
+      },
+      isAttached: () => this.targets.has(session.id),
     });
-    const run = withModelProgress(`Debugging ${path.basename(folder)}`, (progress, token) =>
-      manager.run(folder, 'dev', progress, token, {
-        image: (engine, built) => {
-          progress.report('adding debugpy to the image');
-          return buildDebugImage(engine, built.tag, (line) => {
-            log.info(`[debug image] ${line}`);
-          });
-        },
-        customize: (spec) => {
-          addDebugger(spec, { wait });
-        },
-        readyTimeoutMs: DEBUG_REQUEST_TIMEOUT_MS,
-        beforeReady: async (model, info) => {
-          const where = debugEndpoint(model.info.socketDir, info);
-          if (!where) throw new Error(`the container ${model.info.name} has no debugger endpoint`);
-          progress.report('starting the debugger');
-          await waitForDebugger(model, where);
-          this.targets.set(session.id, { folder, address: model.info.address, container: model });
-          this.ctx.debugState.attach(model.info.address);
-          void model.exited.then(() => {
-            if (this.targets.has(session.id)) void vscode.debug.stopDebugging(session);
-          });
-          log.info(`Debugger of ${model.info.modelName} listening (${where.kind === 'unix' ? where.path : `127.0.0.1:${where.port}`})${wait ? '; the model loads once it is attached' : ''}`);
-          listening?.(where);
-          if (wait) progress.report('waiting for the debugger, then loading the model');
-        },
-      }),
-    );
-    const outcome = run.then(
-      (model) => (model ? undefined : new Error('cancelled')),
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-    );
-    void outcome.then(async (err) => {
-      if (!err || !this.targets.has(session.id)) return;
-      // The debugger was attached, but the model did not become ready.
-      await this.ctx.log.reportError(`PyML: debugging ${path.basename(folder)} failed`, err);
-      await vscode.debug.stopDebugging(session);
-    });
-    const first = await Promise.race([endpoint, outcome]);
-    if (first instanceof Error || first === undefined) {
-      const message = first?.message ?? 'the model did not start';
-      log.error(`Debugging ${folder} failed: ${message}`);
-      throw new Error(`PyML could not start the model for debugging: ${message.split('\n')[0] ?? message}`);
-    }
-    return first.kind === 'unix' ? new vscode.DebugAdapterNamedPipeServer(first.path) : new vscode.DebugAdapterServer(first.port, first.host);
+    return started.kind === 'unix' ? new vscode.DebugAdapterNamedPipeServer(started.path) : new vscode.DebugAdapterServer(started.port, started.host);
   }
 
   private tracker(session: vscode.DebugSession): vscode.DebugAdapterTracker {
