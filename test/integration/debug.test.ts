@@ -28,6 +28,7 @@ describe('debug: predict() in the running container', function () {
   let prepared: PreparedBuild;
   let debugTag = '';
   const clients: DapClient[] = [];
+  const debugBuildLog: string[] = [];
 
   before(async () => {
     await requireBaseImage();
@@ -38,7 +39,7 @@ describe('debug: predict() in the running container', function () {
     prepared = await prepareBuild(folder, buildSettings);
     cleanup.image(prepared.tag);
     await buildImage(engine, prepared, buildSettings);
-    debugTag = await buildDebugImage(engine, prepared.tag);
+    debugTag = await buildDebugImage(engine, prepared.tag, (line) => debugBuildLog.push(line));
     cleanup.image(debugTag);
   });
   after(async () => {
@@ -81,6 +82,8 @@ describe('debug: predict() in the running container', function () {
 
   it('has debugpy from the base image: the debug layer installs nothing', () => {
     assert.match(debugDockerfile(prepared.tag), /import debugpy/);
+    assert.ok(debugBuildLog.some((l) => l.startsWith('Successfully tagged')), debugBuildLog.join('\n'));
+    assert.ok(!debugBuildLog.some((l) => /^(Get:|Setting up|Collecting|Unpacking)/.test(l)), debugBuildLog.join('\n'));
   });
 
   it('stops at a breakpoint in predict(), evaluates the DataFrame, and answers after Continue', async () => {
