@@ -116,8 +116,14 @@ export class DebugSessions implements vscode.Disposable {
     this.ctx.debugState.detach(target.address);
     try {
       const manager = await this.ctx.containers.get();
-      if (manager.model(target.folder)?.container.info.id === target.container.info.id) await manager.stop(target.folder);
-      else await target.container.stop(2);
+      if (manager.model(target.folder)?.container.info.id === target.container.info.id) {
+        await manager.stop(target.folder);
+      } else {
+        // Not (or no longer) the folder's tracked model: a newer container may use the same socket
+        // folder already, so only this container goes.
+        target.container.close();
+        await target.container.container.remove({ force: true }).catch(() => undefined);
+      }
       this.ctx.log.info(`Debug session ended: stopped the container of ${path.basename(target.folder)}`);
     } catch (err) {
       this.ctx.log.warn(`Stopping the debug container of ${target.folder} failed: ${errorMessage(err)}`);

@@ -64,7 +64,9 @@ describe('Debug Model (pyml debug type in code-server, real Docker)', function (
     await fs.rm(folder, { recursive: true, force: true });
     await fs.mkdir(folder, { recursive: true });
     const manifest = await fs.readFile(path.join(workspaceRoot(), 'pyml.yaml'), 'utf8');
-    await fs.writeFile(path.join(folder, 'pyml.yaml'), manifest.replace(/^name: .*$/m, `name: debug-demo-${process.pid}`));
+    const base = process.env['PYML_TEST_BASE_IMAGE'];
+    const named = manifest.replace(/^name: .*$/m, `name: debug-demo-${process.pid}`);
+    await fs.writeFile(path.join(folder, 'pyml.yaml'), base ? named.replace(/base_image: *"[^"]*"/, `base_image: "${base}"`) : named);
     await fs.writeFile(modelFile, MODEL);
   });
 
@@ -119,7 +121,9 @@ describe('Debug Model (pyml debug type in code-server, real Docker)', function (
       const item = await stopped;
       const frame = await topFrame(session, item.threadId);
       assert.strictEqual(frame.line, PREDICT_LINE);
-      assert.strictEqual(frame.source?.path, modelFile);
+      // In a remote window VS Code gives sources as vscode-remote URIs.
+      const source = frame.source?.path ?? '';
+      assert.strictEqual(source.includes('://') ? vscode.Uri.parse(source).path : source, modelFile);
       const evaluated = (await session.customRequest('evaluate', { expression: 'len(df)', frameId: frame.id, context: 'repl' })) as { result: string };
       assert.strictEqual(evaluated.result, '3');
       await session.customRequest('continue', { threadId: item.threadId });
@@ -136,6 +140,8 @@ describe('Debug Model (pyml debug type in code-server, real Docker)', function (
 
   it("starts from the provider's default configuration (F5 without launch.json) for the active editor's model", async () => {
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    await waitUntil(async () => (await containersOf(docker, folder)).length === 0, 'the first test to leave no container', 60_000);
     await vscode.window.showTextDocument(vscode.Uri.file(modelFile));
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { type: 'pyml', request: 'launch', name: 'PyML: Debug Model' });
     assert.ok(started, 'startDebugging returned false');
