@@ -28,6 +28,8 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.batch.rowsPerBatch': 'none',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
+  'pyml.debug.justMyCode': 'none',
+  'pyml.debug.waitForDebugger': 'none',
 };
 
 export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {

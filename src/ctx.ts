@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { readConfig, type PymlConfig } from './config';
 import { LazyContainerManager } from './container/lazyManager';
+import { DebugState } from './debug/state';
 import { Log } from './log';
 
 /**
@@ -12,12 +13,15 @@ export class Ctx implements vscode.Disposable {
   readonly log: Log;
   /** Docker: images and model containers (dockerode and gRPC load on first use). */
   readonly containerManager: LazyContainerManager;
+  /** Which models a debug session holds, and whether it is paused (the panel asks). */
+  readonly debugState = new DebugState();
   private readonly disposables: vscode.Disposable[] = [];
   private cachedConfig: PymlConfig | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(new Log());
     this.containerManager = this.own(new LazyContainerManager(this));
+    this.own(this.debugState);
     this.own(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyml')) this.cachedConfig = undefined;

@@ -4,6 +4,7 @@ import { COMMANDS } from './commands/index';
 import { registerCommands } from './commands/table';
 import { Ctx } from './ctx';
 import { SHOWN_ERRORS_COMMAND } from './log';
+import { DebugSessions } from './debug/sessions';
 import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
@@ -54,6 +55,7 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     registerContainerPrompts(ctx);
     registerPredict(ctx);
     startSampleTests(ctx);
+    ctx.own(new DebugSessions(ctx));
     startLanguageServer(ctx);
     startContainers(ctx);
   } catch (err) {

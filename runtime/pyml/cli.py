@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="on SIGTERM/SIGINT, time given to in-flight requests (default 8, under Docker's 10 s stop timeout)",
     )
+    debug = serve.add_argument_group("debugging (debugpy, see pyml/debug.py)")
+    debug_where = debug.add_mutually_exclusive_group()
+    debug_where.add_argument("--debug-socket", metavar="PATH", help="serve the debugger (DAP) on this Unix socket")
+    debug_where.add_argument("--debug-port", type=int, metavar="N", help="serve the debugger (DAP) on this TCP port")
+    debug.add_argument("--debug-host", default="127.0.0.1", help="address for --debug-port (default 127.0.0.1)")
+    debug.add_argument("--debug-wait", action="store_true", help="wait for a debugger before loading the model")
     _log_level(serve)
 
     check = sub.add_parser("check", help="validate pyml.yaml, import and construct the model, then exit")
@@ -126,12 +132,26 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
         _fail("--workers must be at least 1")
         return EXIT_CONFIG
     socket_path = os.path.abspath(args.socket) if args.socket else None  # before chdir
+    debug_socket = os.path.abspath(args.debug_socket) if args.debug_socket else None
     try:
         manifest.load(model_dir)  # a bad manifest stops us before anything is bound
     except ManifestError as e:
         _fail(e.message, e.details())
         return EXIT_CONFIG
     os.chdir(model_dir)
+
+    debugger = None
+    if debug_socket or args.debug_port is not None:
+        from . import debug
+
+        try:
+            debugger = debug.start(debug_socket, args.debug_host, args.debug_port or 0)
+        except debug.DebugError as e:
+            _fail(str(e))
+            return EXIT_CONFIG
+    elif args.debug_wait:
+        _fail("--debug-wait needs --debug-socket or --debug-port")
+        return EXIT_CONFIG
 
     dataplane = DataPlane(model_dir)
     server = grpc_server.create_server(dataplane, args.max_message_mb * 1024 * 1024, args.workers)
@@ -157,6 +177,8 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
 
     def load() -> None:
         try:
+            if debugger is not None and args.debug_wait:
+                debugger.wait_for_client()
             dataplane.load("load")
             outcome.append(None)
         except PymlError as e:
@@ -197,6 +219,8 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
         server.stop(args.grace_seconds).wait()
     if socket_path and identity:
         grpc_server.remove_socket(socket_path, identity)
+    if debugger is not None:
+        debugger.close()
     log.info("stopped")
     return code
 

@@ -161,10 +161,10 @@ export async function ensureBaseImage(engine, image) {
  */
 async function removeRootfs(rootfs) {
   const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n')
-    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
-    .filter((/** @type {string | undefined} */ m) => m !== undefined && (m === rootfs || m.startsWith(`${rootfs}/`)))
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') ?? '')
+    .filter((m) => m === rootfs || m.startsWith(`${rootfs}/`))
     .sort((a, b) => b.length - a.length); // innermost first
-  for (const m of /** @type {string[]} */ (mounts)) await mustRun('umount', [m]);
+  for (const m of mounts) await mustRun('umount', [m]);
   fs.rmSync(rootfs, { recursive: true, force: true });
 }
 

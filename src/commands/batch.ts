@@ -12,6 +12,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type * as Batch from '../batch/index';
 import type { Ctx } from '../ctx';
+import { DEBUG_REQUEST_TIMEOUT_MS } from '../debug/state';
 import type { Manifest } from '../model/manifest';
 import { UserError } from '../userError';
 import { dockerOrExplain } from './docker';
@@ -209,6 +210,28 @@ async function runRequest(ctx: Ctx, batch: BatchModule, request: BatchRequest): 
         abort.abort();
       });
       let model: Awaited<ReturnType<BatchModule['startBatchContainer']>> | undefined;
+      // A model being debugged takes the batch's rows itself, so they stop at its breakpoints.
+      const debugged = manager.model(request.folder);
+      if (debugged && debugged.status !== 'exited' && ctx.debugState.isAttached(debugged.container.info.address)) {
+        log.info(`Batch: ${source.description} -> ${request.output} through the debug container ${debugged.container.info.name}`);
+        try {
+          return await batch.runBatch({
+            model: manifest,
+            source,
+            plan,
+            predictor: batch.containerPredictor(debugged.container, DEBUG_REQUEST_TIMEOUT_MS),
+            output: request.output,
+            format,
+            rowsPerBatch: request.rowsPerBatch ?? ctx.config.rowsPerBatch,
+            signal: abort.signal,
+            onProgress: (p) => {
+              progress.report({ message: progressText(p) });
+            },
+          });
+        } finally {
+          onCancel.dispose();
+        }
+      }
       try {
         const built = await manager.build(
           request.folder,

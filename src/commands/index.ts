@@ -15,6 +15,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     requires: ['trust'],
     run: lazyHandler(() => import('./runModel'), (m) => m.runCommand('dev')),
   },
+  { id: 'pyml.debugModel', title: 'Debug Model', requires: ['trust'], run: lazyHandler(() => import('./debug'), (m) => m.debugCommand(undefined)) },
+  {
+    id: 'pyml.debugModelWait',
+    title: 'Debug Model, Waiting for the Debugger Before Loading',
+    requires: ['trust'],
+    run: lazyHandler(() => import('./debug'), (m) => m.debugCommand(true)),
+  },
   { id: 'pyml.stopModel', title: 'Stop Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.stopCommand) },
   { id: 'pyml.restartModel', title: 'Restart Model', requires: ['trust'], run: lazyHandler(() => import('./stop'), (m) => m.restartCommand) },
   {

@@ -24,7 +24,7 @@ import { followLogs, logTail } from './logs';
 import type { ModelContainer } from './modelContainer';
 import { Problems } from './problems';
 import { errorLocation } from './reload';
-import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings } from './runContainer';
+import { attachRunning, containerInfoOf, listModelContainers, removeModelContainer, startModel, type RunSettings, type StartRequest } from './runContainer';
 import type { ModelStatus, ProgressSink, RunningModel } from './runningModel';
 import type { RunMode } from './runSpec';
 
@@ -46,6 +46,16 @@ export interface ContainerEntry {
   readonly status: string;
   readonly mode: RunMode;
   readonly address: string | undefined;
+}
+
+/** What a caller may add to a run (the debugger: its own image layer, container options and attach step). */
+export interface RunExtras {
+  /** The image to run instead of the one just built (e.g. one built on top of it). */
+  readonly image?: (engine: Engine, built: BuildResult) => Promise<string>;
+  readonly customize?: StartRequest['customize'];
+  readonly beforeReady?: StartRequest['beforeReady'];
+  /** How long the model may take to be ready (a debugger may hold it in `__init__`). */
+  readonly readyTimeoutMs?: number;
 }
 
 export class ContainerManager implements vscode.Disposable {
@@ -203,10 +213,11 @@ export class ContainerManager implements vscode.Disposable {
   }
 
   /** Builds (from the cache when nothing changed) and starts a model; replaces its running container. */
-  async run(folder: string, mode: RunMode, progress: ProgressSink, token?: vscode.CancellationToken): Promise<RunningModel | undefined> {
+  async run(folder: string, mode: RunMode, progress: ProgressSink, token?: vscode.CancellationToken, extras?: RunExtras): Promise<RunningModel | undefined> {
     const built = await this.build(folder, progress, token);
     if (!built || token?.isCancellationRequested) return undefined;
     const engine = await this.engine();
+    const image = extras?.image ? await extras.image(engine, built) : built.tag;
     const manifest = await loadManifest(folder);
     await this.forget(folder, true);
     const abort = new AbortController();
@@ -221,14 +232,20 @@ export class ContainerManager implements vscode.Disposable {
       const container = await startModel(engine, {
         folder,
         manifest,
-        image: built.tag,
+        image,
         mode,
         // A model that declares a larger message size gets it.
-        settings: { ...settings, maxMessageMB: Math.max(settings.maxMessageMB, manifest.runtime.maxMessageMB ?? 0) },
+        settings: {
+          ...settings,
+          maxMessageMB: Math.max(settings.maxMessageMB, manifest.runtime.maxMessageMB ?? 0),
+          ...(extras?.readyTimeoutMs !== undefined ? { readyTimeoutMs: extras.readyTimeoutMs } : {}),
+        },
         signal: abort.signal,
         onProgress: (message) => {
           progress.report(message);
         },
+        ...(extras?.customize ? { customize: extras.customize } : {}),
+        ...(extras?.beforeReady ? { beforeReady: extras.beforeReady } : {}),
       });
       const model = this.track(folder, container, 'ready');
       this.host.log.info(`${manifest.name} is ready at ${container.info.address}${mode === 'dev' ? ' (dev mode: saving a file reloads it)' : ''}`);

@@ -46,6 +46,13 @@ export interface StartRequest {
    * earlier one, kept after a failed start so that its log can be read.
    */
   readonly job?: { readonly name: string; readonly socketKey: string; readonly labels: Readonly<Record<string, string>> };
+  /** Changes the container's create options before it is created (the debugger adds its port and arguments). */
+  readonly customize?: (spec: Docker.ContainerCreateOptions) => void;
+  /**
+   * Runs once the container has started, before waiting for the model to be ready (a debugger attaches
+   * here, so that it can stop in the model's constructor); a throw stops the start like a failed wait.
+   */
+  readonly beforeReady?: (model: ModelContainer, info: Docker.ContainerInspectInfo) => Promise<void>;
 }
 
 export async function startModel(engine: Engine, request: StartRequest): Promise<ModelContainer> {
@@ -81,6 +88,7 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
     ...(address !== undefined ? { address } : {}),
   });
   if (job) spec.Labels = { ...job.labels, [LABEL.folder]: request.folder, ...(socketDir !== undefined ? { [LABEL.socketDir]: socketDir } : {}) };
+  request.customize?.(spec);
   request.onProgress?.('creating the container');
   let container: Docker.Container | undefined;
   try {
@@ -115,6 +123,7 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
   );
   request.onProgress?.('loading the model');
   try {
+    await request.beforeReady?.(model, info);
     await waitUntilReady(model, settings.readyTimeoutMs ?? 120_000, request.signal);
   } catch (err) {
     if (job) await model.stop(2).catch(() => undefined);

@@ -8,6 +8,7 @@ import { randomBytes } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { DEBUG_REQUEST_TIMEOUT_MS } from '../debug/state';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import { webviewState } from '../shared/panelMessages';
 import { INPUT_FILE_EXTENSIONS } from './files';
@@ -73,6 +74,14 @@ export class PredictPanel implements vscode.Disposable {
       }),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.session.receive(raw)),
     );
+    const paused = ctx.debugState.onDidChange((info) => {
+      if (info.address !== this.session.connection?.address || !this.session.busy) return;
+      if (info.paused) this.session.notice('info', `Paused in the debugger (${info.reason ?? 'breakpoint'}): the request waits. Continue in the editor (F5) to get the answer.`);
+      else this.session.notice('info', 'The debugger continued: waiting for the answer.');
+    });
+    this.disposables.push(new vscode.Disposable(() => {
+      paused.dispose();
+    }));
   }
 
   dispose(): void {
@@ -137,10 +146,11 @@ export class PredictPanel implements vscode.Disposable {
       },
       modelFolder: (model, target) => modelFolder(model, target),
       writeSample: (folder, name, json) => saveSample(folder, name, json),
-      settings: () => ({
+      settings: (address) => ({
         protoPath: ctx.asAbsolutePath(path.join('runtime', 'pyml', 'proto', 'grpc_predict_v2.proto')),
         maxMessageBytes: ctx.config.maxMessageMB * 2 ** 20,
-        timeoutMs: ctx.config.predictTimeoutSeconds * 1000,
+        // A request held at a breakpoint must not time out while the debugger is attached.
+        timeoutMs: address !== undefined && ctx.debugState.isAttached(address) ? DEBUG_REQUEST_TIMEOUT_MS : ctx.config.predictTimeoutSeconds * 1000,
       }),
       onConnected: (address) => {
         const list = [address, ...recent().filter((a) => a !== address)].slice(0, 10);

@@ -46,7 +46,8 @@ export interface PanelHost {
   /** The host folder of a model (a container's label, else a workspace folder whose pyml.yaml names it). */
   modelFolder(model: string, target: TargetEntry | undefined): Promise<string | undefined>;
   writeSample(folder: string, name: string, json: string): Promise<string>;
-  settings(): { readonly protoPath: string; readonly maxMessageBytes: number; readonly timeoutMs: number };
+  /** Settings for calls to `address` (a model held by a debugger gets no deadline to speak of). */
+  settings(address?: string): { readonly protoPath: string; readonly maxMessageBytes: number; readonly timeoutMs: number };
   /** Told when a sample file was written. */
   onSampleSaved?(file: string): void;
   /** Told when a connection succeeded (to remember recent addresses). */
@@ -113,6 +114,16 @@ export class PanelSession {
   /** The connected model, for commands and tests. */
   get connection(): { readonly address: string; readonly schema: ModelSchema } | undefined {
     return this.target && this.schema ? { address: this.target.address, schema: this.schema } : undefined;
+  }
+
+  /** Whether a request is waiting for its answer. */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Tells the webview something (the debugger paused a request, for instance). */
+  notice(level: 'info' | 'warn' | 'error', text: string): void {
+    this.post({ type: 'notice', level, text });
   }
 
   dispose(): void {
@@ -297,7 +308,7 @@ export class PanelSession {
     const abort = new AbortController();
     this.inFlight.set(requestId, abort);
     this.post({ type: 'sending', requestId });
-    const settings = this.host.settings();
+    const settings = this.host.settings(target.address);
     const options: CallOptions & { id: string } = { deadlineMs: settings.timeoutMs, signal: abort.signal, id: requestId };
     const started = Date.now();
     const base = { historyId, at: started, model: schema.model, address: target.address, summary: describePrepared(input), kept: true };

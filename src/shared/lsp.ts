@@ -26,6 +26,7 @@ export const MODEL_COMMANDS = {
   build: { command: 'pyml.buildImage', title: '$(package) Build' },
   run: { command: 'pyml.runModel', title: '$(play) Run' },
   test: { command: 'pyml.openPanel', title: '$(beaker) Test' },
+  debug: { command: 'pyml.debugModel', title: '$(debug-alt) Debug' },
 } as const;
 
 export type ModelCommandId = (typeof MODEL_COMMANDS)[keyof typeof MODEL_COMMANDS]['command'];

@@ -81,7 +81,7 @@ describe('hovers, completions and code lenses', () => {
 
   it('puts Build · Run · Test over the model class', () => {
     const lenses = codeLenses(analysisOf(model));
-    assert.deepStrictEqual(lenses.map((l) => l.action), ['build', 'run', 'test']);
+    assert.deepStrictEqual(lenses.map((l) => l.action), ['build', 'run', 'test', 'debug']);
     assert.strictEqual(lenses[0]?.folder, dir);
     assert.deepStrictEqual(lenses[0].range.start, at(MODEL, 'ChurnModel('));
   });

@@ -141,7 +141,7 @@ describe('language server over stdio (end to end)', function () {
 
   it('puts Build · Run · Test lenses over the model class of a trusted workspace, with the folder as argument', async () => {
     const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: modelUri } });
-    assert.deepStrictEqual(lenses.map((l) => l.command?.command), ['pyml.buildImage', 'pyml.runModel', 'pyml.openPanel']);
+    assert.deepStrictEqual(lenses.map((l) => l.command?.command), ['pyml.buildImage', 'pyml.runModel', 'pyml.openPanel', 'pyml.debugModel']);
     assert.deepStrictEqual(lenses[0]?.command?.arguments, [pathToFileURL(dir).href]);
   });
 

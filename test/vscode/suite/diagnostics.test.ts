@@ -85,11 +85,11 @@ describe('language server: diagnostics and quick fixes in the editor', () => {
       lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', model)).filter((l) =>
         l.command?.command.startsWith('pyml.'),
       );
-      return lenses.length === 3;
+      return lenses.length === 4;
     }, 'the PyML code lenses');
     assert.deepStrictEqual(
       lenses.map((l) => l.command?.command),
-      ['pyml.buildImage', 'pyml.runModel', 'pyml.openPanel'],
+      ['pyml.buildImage', 'pyml.runModel', 'pyml.openPanel', 'pyml.debugModel'],
     );
     const argument: unknown = lenses[0]?.command?.arguments?.[0];
     assert.ok(argument instanceof vscode.Uri, `the lens argument is ${JSON.stringify(argument)}`);

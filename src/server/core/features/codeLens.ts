@@ -2,7 +2,7 @@ import type { Analysis } from '../analyze';
 import type { Range } from '../types';
 
 /** What a lens over the model class does; the LSP layer maps each to an extension command. */
-export type LensAction = 'build' | 'run' | 'test';
+export type LensAction = 'build' | 'run' | 'test' | 'debug';
 
 export interface Lens {
   readonly range: Range;
@@ -11,9 +11,9 @@ export interface Lens {
   readonly folder: string;
 }
 
-const ACTIONS: readonly LensAction[] = ['build', 'run', 'test'];
+const ACTIONS: readonly LensAction[] = ['build', 'run', 'test', 'debug'];
 
-/** Build · Run · Test over the class pyml.yaml names. */
+/** Build · Run · Test · Debug over the class pyml.yaml names. */
 export function codeLenses(analysis: Analysis): Lens[] {
   const check = analysis.python;
   if (!check?.target || check.role !== 'model') return [];

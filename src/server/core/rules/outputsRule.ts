@@ -6,7 +6,7 @@ import { returnedValues, type NameSite, type Returned } from '../python/returned
 import { stringContentSpan } from '../python/strings';
 import { closest } from '../text';
 import type { Fix, TextEdit } from '../types';
-import { predictInput } from './columns';
+import { predictInput } from './columnsRule';
 
 /** What predict returns, in the words of its kind. */
 const NAME: Readonly<Record<ModelKind, string>> = { dataframe: 'column', tensor: 'key' };
