@@ -1,5 +1,5 @@
 // UI test: PyML: Debug Model in code-server (packaged .vsix) driven in Debian's Chromium, real Docker.
-// A breakpoint set in model.py with F9; Debug Model from the palette; a row sent from the test panel;
+// A breakpoint set in model.py (Debug: Toggle Breakpoint on the line); Debug Model from the palette; a row sent from the test panel;
 // the editor pauses on the breakpoint's line (highlighted), the Variables view shows `df` as a
 // DataFrame, the panel says it is paused in the debugger; screenshot; Continue; the panel shows the
 // answer; stopping the session removes the container. Screenshots go to test-results/ui/.
@@ -71,8 +71,8 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     await page.keyboard.type(String(PREDICT_LINE));
     await page.keyboard.press('Enter');
     await page.locator('.statusbar-item', { hasText: `Ln ${PREDICT_LINE},` }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('F9');
-    await page.locator('.codicon-debug-breakpoint').first().waitFor({ timeout: 15_000 });
+    await runFromPalette(page, 'Debug: Toggle Breakpoint');
+    await page.locator('.codicon-debug-breakpoint').first().waitFor({ state: 'attached', timeout: 15_000 });
 
     await runFromPalette(page, 'PyML: Debug Model');
     const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
