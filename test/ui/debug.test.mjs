@@ -1,5 +1,5 @@
 // UI test: PyML: Debug Model in code-server (packaged .vsix) driven in Debian's Chromium, real Docker.
-// A breakpoint set in model.py with F9; Debug Model from the palette; a row sent from the test panel;
+// A breakpoint set in model.py (Debug: Toggle Breakpoint on the line); Debug Model from the palette; a row sent from the test panel;
 // the editor pauses on the breakpoint's line (highlighted), the Variables view shows `df` as a
 // DataFrame, the panel says it is paused in the debugger; screenshot; Continue; the panel shows the
 // answer; stopping the session removes the container. Screenshots go to test-results/ui/.
@@ -71,8 +71,8 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     await page.keyboard.type(String(PREDICT_LINE));
     await page.keyboard.press('Enter');
     await page.locator('.statusbar-item', { hasText: `Ln ${PREDICT_LINE},` }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('F9');
-    await page.locator('.codicon-debug-breakpoint').first().waitFor({ timeout: 15_000 });
+    await runFromPalette(page, 'Debug: Toggle Breakpoint');
+    await page.locator('.codicon-debug-breakpoint').first().waitFor({ state: 'attached', timeout: 15_000 });
 
     await runFromPalette(page, 'PyML: Debug Model');
     const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
@@ -101,7 +101,8 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     await page.locator('.statusbar-item', { hasText: `Ln ${PREDICT_LINE},` }).first().waitFor({ timeout: 30_000 });
     const variables = page.locator('.debug-variables');
     await variables.locator('.monaco-list-row', { hasText: 'df' }).first().waitFor({ timeout: 60_000 });
-    assert.match(await variables.innerText(), /DataFrame/);
+    // df's value is the DataFrame as pandas prints it: its columns and the row that was sent.
+    assert.match(await variables.innerText(), /df =\s+x\s+label\s+0\s+1\.5\s+dbg/);
     await view.locator('[data-testid="notices"]', { hasText: 'Paused in the debugger' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(shots, 'debug-paused.png') });
 
@@ -114,7 +115,8 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     await page.screenshot({ path: path.join(shots, 'debug-answer.png') });
 
     // Stopping the session removes the container.
-    await page.locator('.debug-toolbar .codicon-debug-stop').click();
+    // An attached session shows Disconnect where a launched one shows Stop.
+    await page.locator('.debug-toolbar .codicon-debug-disconnect, .debug-toolbar .codicon-debug-stop').first().click();
     const deadline = Date.now() + 60_000;
     while (containersOfModel().length > 0) {
       if (Date.now() > deadline) throw new Error('the debug container is still there after stopping the session');
