@@ -31,7 +31,7 @@ class DebugError(Exception):
 
 def _debugpy() -> Any:
     try:
-        import debugpy  # type: ignore[import-not-found]
+        import debugpy
     except ImportError:
         raise DebugError(
             "debugpy is not installed in this image: add python3-debugpy to packages.txt "

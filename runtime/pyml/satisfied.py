@@ -19,7 +19,7 @@ def satisfied(lines):
         from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
     except ImportError:  # pragma: no cover - pip without its vendored packaging
         try:
-            from packaging.requirements import InvalidRequirement, Requirement
+            from packaging.requirements import InvalidRequirement, Requirement  # type: ignore[assignment]
         except ImportError:
             return False
     for raw in lines:

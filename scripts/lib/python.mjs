@@ -6,11 +6,11 @@ import { run, which } from './proc.mjs';
 
 /**
  * apt packages the host-side Python tests need (protoc generates the runtime's gRPC stubs; mypy type-checks
- * the runtime in `npm run check`).
+ * the runtime in `npm run check`; debugpy for the runtime's debugger relay test).
  */
 export const HOST_PACKAGES = Object.freeze([
   'python3-grpcio', 'python3-protobuf', 'python3-numpy', 'python3-pandas', 'python3-yaml', 'python3-pytest', 'protobuf-compiler',
-  'python3-mypy',
+  'python3-mypy', 'python3-debugpy',
 ]);
 const IMPORTS = ['grpc', 'google.protobuf', 'numpy', 'pandas', 'yaml', 'pytest'];
 
