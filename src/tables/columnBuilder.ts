@@ -61,6 +61,8 @@ export class ColumnBuilder {
   private bigints: BigArray | undefined;
   private bools: Uint8Array | undefined;
   private readonly half: boolean;
+  /** The largest finite value of a float column (Infinity for the others). */
+  private readonly floatMax: number;
   private validity: Uint8Array | undefined;
   private nulls = 0;
   private bytes: Buffer = Buffer.alloc(0);
@@ -78,6 +80,7 @@ export class ColumnBuilder {
     this.origin = origin;
     this.capacity = Math.max(16, capacity);
     this.half = arrow.DataType.isFloat(type) && type.precision === arrow.Precision.HALF;
+    this.floatMax = FLOAT_MAX[this.datatype] ?? Infinity;
     if (k.kind === 'bigint') this.bigints = new (k.Array as BigArrayCtor)(this.capacity);
     else if (k.kind === 'int' || k.kind === 'float') this.numbers = new (k.Array as NumberArrayCtor)(this.capacity);
     else if (k.kind === 'bool') this.bools = new Uint8Array((this.capacity + 7) >> 3);
@@ -234,8 +237,8 @@ export class ColumnBuilder {
 
   /** A float, refused when it is finite but beyond the largest value of the column's type. */
   private pushFloatInRange(v: number, text?: string): void {
-    const max = FLOAT_MAX[this.datatype] ?? Infinity;
-    if (Math.abs(v) > max && Number.isFinite(v)) throw this.problem(`${text === undefined ? v : clip(text.trim())} is out of range for ${this.datatype} (largest ${max})`);
+    const max = this.floatMax;
+    if ((v > max || v < -max) && Number.isFinite(v)) throw this.problem(`${text === undefined ? v : clip(text.trim())} is out of range for ${this.datatype} (largest ${max})`);
     this.pushFloat(v);
   }
 
