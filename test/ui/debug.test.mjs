@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, quickOpen, removeModelContainers, ROW, runFromPalette, shots } from './lib/workbench.mjs';
+import { closeWorkbench, dockerReady, openWorkbench, quickOpen, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'identity-model');
 const MODEL_NAME = `ui-debug-${process.pid}`;
@@ -60,6 +60,7 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     this.timeout(2 * 60_000);
     await closeWorkbench(wb);
     removeModelContainers(MODEL_NAME);
+    removeModelImages(MODEL_NAME);
   });
 
   it('pauses at a breakpoint in predict() for a row sent from the panel, shows the DataFrame, answers after Continue', async function () {

@@ -41,7 +41,8 @@ function npy(descr: string, shape: readonly number[], data: Uint8Array, fortran 
   return Buffer.concat([head, Buffer.from(header, 'latin1'), data]);
 }
 
-const PYTHON = '/usr/bin/python3';
+/** The host Python the scripts provision (PYML_PYTHON overrides it, as for every layer). */
+const PYTHON = process.env['PYML_PYTHON'] ?? '/usr/bin/python3';
 const numpyAvailable = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('input files', () => {

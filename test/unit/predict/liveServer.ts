@@ -11,7 +11,7 @@ import { V2Client } from '../../../src/protocol/v2client';
 export const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 export const PROTO = path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto');
 export const PANEL_FIXTURES = path.join(REPO, 'test', 'fixtures', 'panel');
-const PYTHON = process.env['PYML_TEST_PYTHON'] ?? '/usr/bin/python3';
+const PYTHON = process.env['PYML_PYTHON'] ?? process.env['PYML_TEST_PYTHON'] ?? '/usr/bin/python3';
 
 /** Why a live server cannot run here, or undefined when it can. */
 export function liveServerUnavailable(): string | undefined {

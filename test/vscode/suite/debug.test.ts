@@ -74,6 +74,9 @@ describe('Debug Model (pyml debug type in code-server, real Docker)', function (
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     for (const c of await containersOf(docker, folder)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    // The model's name is unique to this run: its images (model and debug layer) go too.
+    const images = await docker.listImages({ filters: { reference: [`pyml/debug-demo-${process.pid}`] } });
+    for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
