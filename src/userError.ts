@@ -183,7 +183,7 @@ function reportOf(cause: unknown): ModelErrorReport | undefined {
 
 /**
  * The shapes of errors whose classes live in chunks of their own (gRPC: protocol/v2client.ts,
- * batch: batch/errors.ts). They are recognised by name, so this module does not load those chunks.
+ * batch: batch/batchErrors.ts). They are recognised by name, so this module does not load those chunks.
  */
 interface GrpcFailure extends Error {
   readonly method: string;

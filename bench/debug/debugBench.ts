@@ -17,7 +17,7 @@ import * as path from 'path';
 import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import type { ModelContainer } from '../../src/container/modelContainer';
 import { startModel } from '../../src/container/runContainer';
-import { attachArguments, defaultConfiguration } from '../../src/debug/config';
+import { attachArguments, defaultConfiguration } from '../../src/debug/debugConfiguration';
 import { waitForDebugger } from '../../src/debug/endpoint';
 import { buildDebugImage } from '../../src/debug/image';
 import { addDebugger, debugEndpoint } from '../../src/debug/spec';

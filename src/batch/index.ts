@@ -6,7 +6,7 @@ export { checkImage, containerPredictor, startBatchContainer } from './container
 export { DuckDbMissingError, installCommand, loadDuckDb } from './duckdb';
 export { InputError } from '../tables/errors';
 export { INPUT_EXTENSIONS, inputFormatOf } from '../tables';
-export { BatchCancelledError, BatchFailedError, SchemaMismatchError, describeRows } from './errors';
+export { BatchCancelledError, BatchFailedError, SchemaMismatchError, describeRows } from './batchErrors';
 export { openSource, type InputSpec } from './readers';
 export { checkInput, runBatch, type BatchProgress, type BatchResult } from './run';
 export { OUTPUT_EXTENSIONS, outputFormatOf, type OutputFormat } from './writers/sink';

@@ -15,9 +15,9 @@ import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types'
 import { InputError, messageOf } from '../tables/errors';
 import type { SourceField } from '../tables/fields';
 import { batchesOf, readSchema, tableOf, type TableSource, type SourceBatch } from '../tables/source';
-import { BatchCancelledError, BatchFailedError } from './errors';
+import { BatchCancelledError, BatchFailedError } from './batchErrors';
 import { fromInferResponse, toInferRequest, type RequestModel } from './request';
-import { planBatch, type BatchPlan } from './schema';
+import { planBatch, type BatchPlan } from './inputPlan';
 import { openSink, type BatchSink, type OutputFormat } from './writers/sink';
 
 /** Answers one request; must honour the signal (cancel the call when it aborts). */

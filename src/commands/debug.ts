@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { defaultConfiguration } from '../debug/config';
+import { defaultConfiguration } from '../debug/debugConfiguration';
 import { resolveModelFolder } from './modelFolder';
 
 export function debugCommand(wait: boolean | undefined): (ctx: Ctx, arg?: unknown) => Promise<void> {

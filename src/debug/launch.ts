@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { withModelProgress } from '../commands/progress';
 import type { ModelContainer } from '../container/modelContainer';
 import type { Ctx } from '../ctx';
-import type { PymlDebugConfiguration } from './config';
+import type { PymlDebugConfiguration } from './debugConfiguration';
 import { waitForDebugger } from './endpoint';
 import { buildDebugImage } from './image';
 import { addDebugger, debugEndpoint, type DebugEndpoint } from './spec';

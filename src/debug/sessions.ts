@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { enclosingModelFolder, resolveModelFolder } from '../commands/modelFolder';
 import type { Ctx } from '../ctx';
 import { errorMessage } from '../log';
-import { attachArguments, configurationProblem, DEBUG_TYPE, defaultConfiguration, type PymlDebugConfiguration } from './config';
+import { attachArguments, configurationProblem, DEBUG_TYPE, defaultConfiguration, type PymlDebugConfiguration } from './debugConfiguration';
 import type { DebugTarget } from './launch';
 
 /** Requests of the client that resume a paused program. */

@@ -21,7 +21,7 @@ import { readAll, readTable, type TableSource } from '../tables/source';
 import { parseText } from '../tables/values';
 import { outputsTable } from './infer';
 import { parseSample } from './samples';
-import { isV2Datatype } from './schema';
+import { isV2Datatype } from './panelSchema';
 
 export type LoadedFile =
   | { readonly kind: 'table'; readonly table: AnyTable; readonly preview: AnyTable; readonly warnings: string[] }

@@ -20,7 +20,7 @@ import { fromInferParameters, type ModelInferResponse } from '../protocol/v2type
 import { PREDICT_MS_PARAM } from '../protocol/wire';
 import type { Sizes, Timings } from '../shared/panelMessages';
 import type { PreparedInput } from './inputs';
-import { isV2Datatype } from './schema';
+import { isV2Datatype } from './panelSchema';
 
 export interface InferOutcome {
   readonly outputs: readonly DecodedTensor[];

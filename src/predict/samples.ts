@@ -24,7 +24,7 @@ import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
 import { ColumnBuilder } from '../tables/columnBuilder';
 import { DEFAULT_TOLERANCE, type Tolerance } from './compare';
 import type { PreparedInput } from './inputs';
-import { isV2Datatype } from './schema';
+import { isV2Datatype } from './panelSchema';
 
 export const SAMPLES_DIR = 'samples';
 export const SAMPLE_VERSION = 1;

@@ -25,7 +25,7 @@ import { InputError } from '../tables/errors';
 import { conformTable, conformTensors, gridToTable, tableToTensors, tensorsFromText, describePrepared, type PreparedInput } from './inputs';
 import { loadInputFile, type LoadedFile } from './files';
 import { sampleJson } from './samples';
-import { schemaFromMetadata } from './schema';
+import { schemaFromMetadata } from './panelSchema';
 import { addressTarget, type TargetEntry, type TargetList } from './targets';
 
 export interface PanelLog {

@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BATCH_LABEL, containerPredictor, startBatchContainer } from '../../src/batch/container';
 import { DuckDbMissingError, loadDuckDb } from '../../src/batch/duckdb';
-import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../src/batch/errors';
+import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../src/batch/batchErrors';
 import { openSource, type InputSpec } from '../../src/batch/readers';
 import { checkInput, runBatch, type Predictor } from '../../src/batch/run';
 import type { OutputFormat } from '../../src/batch/writers/sink';

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { buildImage, prepareBuild, type PreparedBuild } from '../../src/container/imageBuild';
 import type { ModelContainer } from '../../src/container/modelContainer';
 import { startModel } from '../../src/container/runContainer';
-import { attachArguments, defaultConfiguration } from '../../src/debug/config';
+import { attachArguments, defaultConfiguration } from '../../src/debug/debugConfiguration';
 import { waitForDebugger } from '../../src/debug/endpoint';
 import { buildDebugImage, debugDockerfile } from '../../src/debug/image';
 import { addDebugger, debugEndpoint, type DebugEndpoint } from '../../src/debug/spec';

@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../src/batch/errors';
+import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../src/batch/batchErrors';
 import { BuildLog, explainFailure } from '../../src/container/buildLog';
 import { BuildFailedError, ContainerExitedError, DockerUnavailableError, ReadinessTimeoutError } from '../../src/container/containerErrors';
 import type { DockerfileStep } from '../../src/container/dockerfile';

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../../src/batch/errors';
+import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../../src/batch/batchErrors';
 import { InputError } from '../../../src/tables/errors';
 import { openSource } from '../../../src/batch/readers';
 import { checkInput, runBatch, type BatchProgress } from '../../../src/batch/run';

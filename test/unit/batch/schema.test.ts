@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import { canWiden } from '../../../src/batch/columns';
 import { arrowTypeName, type SourceField } from '../../../src/tables/fields';
-import { SchemaMismatchError } from '../../../src/batch/errors';
-import { planBatch } from '../../../src/batch/schema';
+import { SchemaMismatchError } from '../../../src/batch/batchErrors';
+import { planBatch } from '../../../src/batch/inputPlan';
 import { field, manifest } from './helpers';
 
 const typed = (name: string, type: arrow.DataType, typeName = arrowTypeName(type)): SourceField => ({ name, type: { kind: 'typed', type }, typeName });

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import type Docker from 'dockerode';
 import { containerSpec } from '../../../src/container/runSpec';
-import { attachArguments, configurationProblem, defaultConfiguration } from '../../../src/debug/config';
+import { attachArguments, configurationProblem, defaultConfiguration } from '../../../src/debug/debugConfiguration';
 import { debugDockerfile, debugImageTag, DEBUGPY_MISSING } from '../../../src/debug/image';
 import { addDebugger, DEBUG_LABEL, debugEndpoint } from '../../../src/debug/spec';
 import { DebugState } from '../../../src/debug/state';

@@ -8,7 +8,7 @@ import { grpcurlCommand, quote } from '../../../src/predict/grpcurl';
 import { panelHtml } from '../../../src/predict/html';
 import { outputsTable } from '../../../src/predict/infer';
 import { parseSample, sampleJson, SampleError } from '../../../src/predict/samples';
-import { schemaFromMetadata, SchemaError } from '../../../src/predict/schema';
+import { schemaFromMetadata, SchemaError } from '../../../src/predict/panelSchema';
 import { addressTarget } from '../../../src/predict/targets';
 import { decodeTensor, encodeTable, encodeTensors, type AnyTable } from '../../../src/protocol/arrowCodec';
 import type { ModelMetadataResponse } from '../../../src/protocol/v2types';

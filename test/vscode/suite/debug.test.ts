@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { runInference } from '../../../src/predict/infer';
 import { gridToTable } from '../../../src/predict/inputs';
-import { schemaFromMetadata } from '../../../src/predict/schema';
+import { schemaFromMetadata } from '../../../src/predict/panelSchema';
 import { V2Client } from '../../../src/protocol/v2client';
 import { waitUntil } from './wait';
 

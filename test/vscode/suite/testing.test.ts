@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { runInference } from '../../../src/predict/infer';
 import { gridToTable } from '../../../src/predict/inputs';
 import { sampleJson } from '../../../src/predict/samples';
-import { schemaFromMetadata } from '../../../src/predict/schema';
+import { schemaFromMetadata } from '../../../src/predict/panelSchema';
 import { V2Client } from '../../../src/protocol/v2client';
 import { waitUntil } from './wait';
 import { requirePrerequisite } from '../../prerequisite';

@@ -1,6 +1,6 @@
 import type { ModelKind } from '../../../model/manifest';
 import type { ManifestOutline } from '../../../model/manifestOutline';
-import { fieldList } from '../fields';
+import { fieldList } from '../manifestFields';
 import schema from '../../../../schemas/pyml.schema.json';
 
 /** What the hovers say about the contract's names. */

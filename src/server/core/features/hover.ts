@@ -2,7 +2,7 @@ import { toV2Datatype } from '../../../model/dtypes';
 import type { ModelKind } from '../../../model/manifest';
 import type { ManifestOutline } from '../../../model/manifestOutline';
 import type { Analysis } from '../analyze';
-import { describeType, fieldList, type Side } from '../fields';
+import { describeType, fieldList, type Side } from '../manifestFields';
 import { checkedClasses, type PyCheck } from '../python/check';
 import { sameNode, textOf } from '../python/parse';
 import type { Derivation } from '../python/resolve';

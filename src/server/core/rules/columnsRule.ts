@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { ModelKind } from '../../../model/manifest';
 import type { OutlineField } from '../../../model/manifestOutline';
-import { declareEdit, declaredType } from '../fields';
+import { declareEdit, declaredType } from '../manifestFields';
 import { DATAFRAME_ATTRIBUTES } from '../packages';
 import { checkedClasses, findMethod, type PyCheck } from '../python/check';
 import { children, sameNode, textOf, type FunctionInfo } from '../python/parse';

@@ -1,6 +1,6 @@
 import type { ModelKind } from '../../../model/manifest';
 import type { OutlineField } from '../../../model/manifestOutline';
-import { declareEdit, declaredType } from '../fields';
+import { declareEdit, declaredType } from '../manifestFields';
 import type { PyCheck } from '../python/check';
 import { returnedValues, type NameSite, type Returned } from '../python/returned';
 import { stringContentSpan } from '../python/strings';

@@ -8,7 +8,7 @@ import type { Field, Manifest } from '../model/manifest';
 import { arrowTypeOf } from '../protocol/arrowCodec';
 import type { ColumnRead, SourceField } from '../tables/fields';
 import { canWiden, dtypeName, keyArrowType, sourceDatatype } from './columns';
-import { SchemaMismatchError, type ColumnProblem } from './errors';
+import { SchemaMismatchError, type ColumnProblem } from './batchErrors';
 
 export interface BatchPlan {
   /** The model's inputs, in manifest order: the columns of each request. */
