@@ -6,8 +6,13 @@ export class FileOut {
   private failure: Error | undefined;
   private closed = false;
 
+  /**
+   * Creates the file at once (it must not exist yet), so it is on disk as soon as the sink is open and a
+   * clash throws here, not on the first write.
+   */
   constructor(readonly file: string) {
-    this.stream = fs.createWriteStream(file, { flags: 'wx', highWaterMark: 1024 * 1024 });
+    const fd = fs.openSync(file, 'wx');
+    this.stream = fs.createWriteStream(file, { fd, highWaterMark: 1024 * 1024 });
     this.stream.on('error', (err) => {
       this.failure ??= err;
     });
