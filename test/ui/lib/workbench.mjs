@@ -101,7 +101,11 @@ export function removeModelContainers(modelName) {
   spawnSync('sh', ['-c', `docker rm -f $(docker ps -aq --filter label=dev.pyml.name=${modelName}) 2>/dev/null`], { timeout: 60_000 });
 }
 
-/** Removes the images built for a model (every tag of pyml/NAME), for tests whose model name is unique to a run. @param {string} modelName */
+/**
+ * Removes the images built for a model (every tag of pyml/NAME), for tests whose model name is unique to a
+ * run: newest first, so a debug image goes before the model image it was built on.
+ * @param {string} modelName
+ */
 export function removeModelImages(modelName) {
-  spawnSync('sh', ['-c', `docker images -q pyml/${modelName} | sort -u | xargs -r docker rmi -f >/dev/null 2>&1`], { timeout: 60_000 });
+  spawnSync('sh', ['-c', `docker images -q pyml/${modelName} | awk '!seen[$0]++' | xargs -r docker rmi -f >/dev/null 2>&1`], { timeout: 60_000 });
 }
