@@ -56,8 +56,16 @@ async function chooseFile(page, file) {
     if (Date.now() > deadline) throw new Error(`the file dialog never kept the path ${file}`);
   }
   await page.screenshot({ path: path.join(shots, 'panel-vscode-dialog.png') });
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: 20_000 });
+  // An Enter pressed while the dialog is still validating the path can be lost: press it again while the
+  // dialog stays open with the path in it.
+  const closeBy = Date.now() + 20_000;
+  for (;;) {
+    await page.keyboard.press('Enter');
+    const closed = await input.waitFor({ state: 'hidden', timeout: 4_000 }).then(() => true, () => false);
+    if (closed) break;
+    if (Date.now() > closeBy) throw new Error(`the file dialog did not accept ${file}`);
+    if ((await input.inputValue().catch(() => '')) !== file) await input.fill(file);
+  }
 }
 
 describe('test prediction panel (packaged extension in code-server)', function () {
