@@ -19,9 +19,10 @@ function nonInteractiveFlags() {
   const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   /** @type {string[]} */
   const flags = [];
-  // Without a repository the README's relative links (docs/, runtime/README.md, packed too) stay
-  // relative: they open inside the .vsix, in the extension's page in VS Code.
-  if (!manifest.repository) flags.push('--allow-missing-repository', '--no-rewrite-relative-links');
+  // The README's relative links (docs/, runtime/README.md, packed too) stay relative: they open inside the
+  // .vsix, in the extension's page in VS Code, whatever the repository's public address.
+  flags.push('--no-rewrite-relative-links');
+  if (!manifest.repository) flags.push('--allow-missing-repository');
   if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => fs.existsSync(path.join(repoRoot, f)))) flags.push('--skip-license');
   return flags;
 }

@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { installVsix, makeProfile, startCodeServer } from './lib/codeserver.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
+import { prepareExampleWorkspace } from './lib/exampleWorkspace.mjs';
 import { dockerEnv } from './lib/docker.mjs';
 import { SetupError, heading, info, reportFatal } from './lib/log.mjs';
-import { baseImageTag, cacheDir, repoRoot, vsixPath } from './lib/paths.mjs';
+import { cacheDir, repoRoot, vsixPath } from './lib/paths.mjs';
 import { mustRun, which } from './lib/proc.mjs';
 import { setup } from './setup.mjs';
 
@@ -34,34 +35,12 @@ function parseArgs(argv) {
   return { desktop, build, port };
 }
 
-/**
- * Creates or refreshes the example workspace from examples/ (a DataFrame model, a tensor model, a table
- * and a SQL query for batch). Files the user added to the workspace are kept; files from examples/ are
- * overwritten.
- */
-function prepareWorkspace() {
-  const examples = path.join(repoRoot, 'examples');
-  if (!fs.existsSync(path.join(examples, 'README.md'))) throw new SetupError(`${examples} is missing: this clone is incomplete`);
-  fs.mkdirSync(workspaceDir, { recursive: true });
-  fs.cpSync(examples, workspaceDir, { recursive: true });
-  info(`workspace: examples/ copied to ${path.relative(repoRoot, workspaceDir)}`);
-  const settingsFile = path.join(workspaceDir, '.vscode', 'settings.json');
-  /** @type {Record<string, unknown>} */
-  let settings = {};
-  try { settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* new */ }
-  settings['pyml.build.baseImage'] = baseImageTag;
-  // The workspace sits inside this clone: without this, the Git extension offers to open the parent repository.
-  settings['git.openRepositoryInParentFolders'] = 'never';
-  fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-  fs.writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
-}
-
 /** @param {import('./lib/docker.mjs').DockerEngine | undefined} engine */
 async function openDesktop(engine) {
   const code = which('code');
   if (!code) throw new SetupError('`code` (VS Code desktop) is not on PATH. Install VS Code and its shell command, or run `npm start` without --desktop for code-server.');
   await mustRun('npm', ['run', 'build'], { cwd: repoRoot, output: 'inherit' });
-  prepareWorkspace();
+  prepareExampleWorkspace(workspaceDir);
   info(`${code} --extensionDevelopmentPath=${repoRoot} ${workspaceDir}`);
   spawn(code, [`--extensionDevelopmentPath=${repoRoot}`, workspaceDir], {
     stdio: 'inherit', env: { ...process.env, ...(engine ? dockerEnv(engine) : {}) },
@@ -94,10 +73,11 @@ async function main() {
     heading('build and package');
     await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
   }
-  const profile = makeProfile(path.join(cacheDir, 'start'));
+  // A first-time user sees the getting-started walkthrough (the extension opens it once per profile).
+  const profile = makeProfile(path.join(cacheDir, 'start'), { settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
   info('installing the .vsix into .cache/start');
   await installVsix(profile, vsixPath);
-  prepareWorkspace();
+  prepareExampleWorkspace(workspaceDir);
   const server = await startCodeServer(profile, { folder: workspaceDir, env: docker ? dockerEnv(docker) : {}, ...(port ? { port } : {}) });
   heading('running');
   console.log(`PyML in code-server: ${server.origin}/?folder=${encodeURIComponent(workspaceDir)}`);

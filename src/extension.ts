@@ -9,6 +9,7 @@ import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
 import { ModelStatusBar } from './views/statusBar';
+import { openWalkthroughOnce } from './views/welcome';
 
 /** What activate() returns to other extensions and to our tests. */
 export interface PymlApi {
@@ -58,6 +59,7 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     ctx.own(new DebugSessions(ctx));
     startLanguageServer(ctx);
     startContainers(ctx);
+    openWalkthroughOnce(extension);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     void vscode.window.showErrorMessage(`PyML failed to activate: ${message}`);

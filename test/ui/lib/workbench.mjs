@@ -28,12 +28,13 @@ export const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
  * @param {string} name
  * @param {string} fixture
  * @param {(workspace: string) => void | Promise<void>} [prepare]
+ * @param {{ settings?: Record<string, unknown> }} [opts]  user settings over the test profile's defaults
  * @returns {Promise<Workbench>}
  */
-export async function openWorkbench(name, fixture, prepare) {
+export async function openWorkbench(name, fixture, prepare, opts = {}) {
   const vsix = process.env.PYML_VSIX || vsixPath;
   assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-  const profile = makeProfile(path.join(cacheDir, name), { fresh: true });
+  const profile = makeProfile(path.join(cacheDir, name), { fresh: true, ...(opts.settings ? { settings: opts.settings } : {}) });
   await installVsix(profile, vsix);
   const workspace = freshWorkspace(fixture, path.join(profile.dir, 'workspace'));
   await prepare?.(workspace);
