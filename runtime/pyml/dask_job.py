@@ -178,12 +178,12 @@ class _Job:
         parent = os.path.dirname(self.output)
         if not os.path.isdir(parent):
             raise JobError("cannot write %s: the folder %s does not exist" % (self.output, parent), EXIT_CONFIG)
+        client = self.client = self._connect()
         parts = plan_partitions(args.input, args.input_format, args.partition_bytes, args.partitions)
         emit("partitions", total=len(parts), files=len({p["path"] for p in parts}))
 
         mine = dask_worker.identity()  # the driver runs the job's image: its identity is the expected one
         expect = {"image": mine.get("image"), "content": mine["content"]}
-        client = self.client = self._connect()
         workers = self._check_workers(client, mine)
 
         self.temp = os.path.join(parent, ".%s.%s.partial" % (os.path.basename(self.output), os.urandom(4).hex()))
@@ -208,7 +208,10 @@ class _Job:
         self._finish(results, mine, tasks, started, seconds, len(workers))
 
     def _connect(self) -> Any:
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError:
+            raise JobError("this image has no Dask (python3-distributed or the pip package distributed): add it to the model's image", EXIT_CONFIG) from None
 
         address = self.args.scheduler
         security = None
@@ -306,7 +309,7 @@ class _Job:
         thread = threading.Thread(target=ticker, daemon=True)
         thread.start()
         try:
-            for future in as_completed(self.futures):
+            for future in as_completed(self.futures, loop=client.loop):
                 try:
                     result = future.result()
                 except dask_worker.PartitionFailed as e:

@@ -270,7 +270,7 @@ describe('batch prediction on a local Dask cluster (real Docker, python3-distrib
     await assert.rejects(
       runDriver(engine, {
         job: { scheduler: `tcp://127.0.0.1:${port}`, inputs: [input], output: path.join(workspace, 'nowhere') },
-        container: { name: 'cluster-it-driver', Image: model.tag, Entrypoint: ['python3'], Env: ['HOME=/tmp', `PYML_IMAGE_DIGEST=${imageId}`], HostConfig: { NetworkMode: 'host', Binds: [`${workspace}:${workspace}`] } },
+        container: { name: 'cluster-it-driver', Image: model.tag, Entrypoint: ['python3'], User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, Env: ['HOME=/tmp', `PYML_IMAGE_DIGEST=${imageId}`], HostConfig: { NetworkMode: 'host', Binds: [`${workspace}:${workspace}`] } },
       }),
       (err: unknown) => err instanceof ClusterError && /cannot reach the Dask scheduler at tcp:\/\/127\.0\.0\.1/.test(err.message),
     );
