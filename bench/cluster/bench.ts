@@ -33,7 +33,11 @@ const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 
 
 async function writeRows(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
-  const write = (text: string): Promise<void> => new Promise((resolve) => (out.write(text) ? resolve() : out.once('drain', resolve)));
+  const write = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (out.write(text)) resolve();
+      else out.once('drain', resolve);
+    });
   await write('id,area_m2,rooms,age_years\n');
   let chunk = '';
   for (let i = 0; i < rows; i++) {
@@ -44,7 +48,12 @@ async function writeRows(file: string, rows: number): Promise<void> {
     }
   }
   await write(chunk);
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => {
+    out.end((err?: Error | null) => {
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
 
 /** `pyml batch` in one container of the image: this machine, the same Python path as a worker. */

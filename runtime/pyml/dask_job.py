@@ -334,7 +334,7 @@ class _Job:
             for name in files:
                 if name.startswith("."):
                     os.unlink(os.path.join(root, name))
-        results.sort(key=lambda r: r["index"])
+        results.sort(key=lambda r: int(r["index"]))
         total = sum(int(r["rows"]) for r in results)
         success = {
             "rows": total,

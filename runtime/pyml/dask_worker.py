@@ -113,7 +113,7 @@ def model_plugin() -> Any:
     """The WorkerPlugin that loads the model on every worker of the cluster, present and future."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
-    class ModelPlugin(WorkerPlugin):  # type: ignore[misc]
+    class ModelPlugin(WorkerPlugin):
         name = "pyml-model"
 
         def setup(self, worker: Any) -> None:

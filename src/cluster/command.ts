@@ -203,7 +203,15 @@ export async function runClusterBatch(ctx: Ctx, request: ClusterBatchRequest): P
         abort.abort();
       });
       try {
-        const built = await manager.build(request.folder, { report: (message) => progress.report({ message }) }, token);
+        const built = await manager.build(
+          request.folder,
+          {
+            report: (message) => {
+              progress.report({ message });
+            },
+          },
+          token,
+        );
         if (!built || abort.signal.aborted) return undefined;
         let inputs: readonly string[];
         if ('sql' in request.input) {
@@ -255,7 +263,6 @@ export async function runClusterBatch(ctx: Ctx, request: ClusterBatchRequest): P
     }
     log.info(`Cluster batch: wrote ${result.rows} rows in ${result.partitions} partitions to ${result.output} in ${result.seconds.toFixed(1)} s (${Math.round(result.rows_per_second)} rows/s, ${result.workers} workers)`);
     const reveal = 'Reveal in Explorer';
-    const dashboard = result.dashboard ? 'Open Dashboard' : undefined;
     void vscode.window
       .showInformationMessage(
         `PyML: wrote ${result.rows.toLocaleString('en')} rows in ${result.partitions} partitions to ${path.basename(result.output)} in ${result.seconds.toFixed(1)} s (${Math.round(result.rows_per_second).toLocaleString('en')} rows/s).`,
@@ -264,7 +271,6 @@ export async function runClusterBatch(ctx: Ctx, request: ClusterBatchRequest): P
       .then(async (choice) => {
         if (choice === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
       });
-    void dashboard;
   } catch (err) {
     void ctx.log.explain(err, { summary: 'cluster batch prediction failed', folder: request.folder });
   } finally {

@@ -102,7 +102,7 @@ describe('batch prediction on a local Dask cluster (real Docker, python3-distrib
     model = await build(`cluster-houses-${unique}`);
     // Another model: same template, its own name, and it raises on rooms == 13 (or area_m2 == 13).
     other = await build(`cluster-other-${unique}`, (text) =>
-      text.replace(/(    def predict\(self, df: pd\.DataFrame\) -> pd\.DataFrame:\n)/, `$1        if (df.iloc[:, 0] == 13).any():\n            raise ValueError("unlucky 13 in the input")\n`),
+      text.replace(/( {4}def predict\(self, df: pd\.DataFrame\) -> pd\.DataFrame:\n)/, `$1        if (df.iloc[:, 0] == 13).any():\n            raise ValueError("unlucky 13 in the input")\n`),
     );
   });
 
@@ -311,7 +311,7 @@ describe('batch prediction on a local Dask cluster (real Docker, python3-distrib
         assert.match(err.message, new RegExp(`^partition ${err.partition} \\(unlucky\\.csv bytes \\d+-(\\d+|end)\\), rows \\d+-\\d+ of the partition: .*unlucky 13`));
         const report = err.cause.report;
         assert.ok(report, 'no report');
-        assert.ok(report.frames?.some((f) => f.file === 'model.py' && f.line > 0), JSON.stringify(report.frames));
+        assert.ok(report.frames.some((f) => f.file === 'model.py' && f.line > 0), JSON.stringify(report.frames));
         return true;
       },
     );
