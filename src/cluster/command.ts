@@ -72,7 +72,9 @@ export async function askAndRunClusterBatch(ctx: Ctx, where: 'local' | 'existing
     if (keys === undefined) return;
     const partitionBy = await askColumns('partition columns: their values name key=value/ sub-folders of the dataset; none is fine', header, []);
     if (partitionBy === undefined) return;
-    const near = 'paths' in input ? (input.paths[0] ?? cwd) : path.join(cwd, manifest.name);
+    // Next to the input: a glob's folder, a folder's parent, a file's folder.
+    const first = 'paths' in input ? (input.paths[0] ?? cwd) : path.join(cwd, manifest.name);
+    const near = /[*?[]/.test(first) ? first.slice(0, first.search(/[*?[]/)).replace(/[\\/][^\\/]*$/, '') : first;
     const base = path.basename(near).replace(/\.[^.]+$/, '');
     const picked = await vscode.window.showSaveDialog({
       title: 'PyML: the dataset folder to create (one part file per partition, and _SUCCESS)',

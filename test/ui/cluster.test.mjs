@@ -111,18 +111,20 @@ describe('Run Batch Prediction on a local Dask cluster (packaged extension in co
 
     // Building the image first (a new model), then the cluster: the notification then counts partitions.
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'local Dask cluster' });
-    await toast.filter({ hasText: /\d+\/8 partitions .* rows\/s · 2 workers alive/ }).first().waitFor({ state: 'visible', timeout: 10 * 60_000 });
+    await toast.filter({ hasText: /[1-8]\/8 partitions .* rows\/s · 2 workers alive/ }).first().waitFor({ state: 'visible', timeout: 10 * 60_000 });
     await page.screenshot({ path: path.join(shots, 'cluster-progress.png') });
     const text = await toast.first().innerText();
     assert.match(text, /\d+\/8 partitions/);
     assert.match(text, /2 workers alive/);
 
+    // The dataset folder: the one typed, or (when code-server's dialog kept its proposal) the default next to the rows.
+    const found = () => [output, path.join(workspace, 'rows.cluster-ui-df-predictions')].find((d) => fs.existsSync(path.join(d, '_SUCCESS')));
     const deadline = Date.now() + 5 * 60_000;
-    while (!fs.existsSync(path.join(output, '_SUCCESS'))) {
-      if (Date.now() > deadline) throw new Error('the dataset folder never appeared');
+    while (!found()) {
+      if (Date.now() > deadline) throw new Error(`the dataset folder never appeared; the workspace holds ${fs.readdirSync(workspace).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const success = JSON.parse(fs.readFileSync(path.join(output, '_SUCCESS'), 'utf8'));
+    const success = JSON.parse(fs.readFileSync(path.join(found() ?? output, '_SUCCESS'), 'utf8'));
     assert.equal(success.rows, FILES * ROWS);
     assert.equal(success.partitions.length, FILES);
     await page.locator('.notifications-toasts', { hasText: /wrote 320,000 rows in 8 partitions/ }).waitFor({ state: 'visible', timeout: 60_000 });
