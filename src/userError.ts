@@ -117,6 +117,7 @@ export function explainError(err: unknown, context: ErrorContext = {}): UserErro
     });
   }
   if (isNamed(err, 'BatchFailedError')) return batchFailure(err, context);
+  if (isNamed(err, 'PartitionFailedError')) return batchFailure(err, context); // a Dask partition (src/cluster)
   return generic(err, context);
 }
 

@@ -36,6 +36,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import batch
 
         return int(batch.run(args))
+    if args.command == "dask-run":  # batch prediction on a Dask cluster (pyml/dask_job.py)
+        from . import dask_job
+
+        return int(dask_job.run(args))
+    if args.command == "dask-worker":  # a Dask worker that loads this image's model (pyml/dask_worker.py)
+        return _dask_worker(args.dask_args)
     sys.dont_write_bytecode = True  # never write __pycache__ into the user's model folder
     model_dir = Path(args.model_dir).resolve()
     if not model_dir.is_dir():
@@ -92,7 +98,23 @@ def _parser() -> argparse.ArgumentParser:
         batch = None  # type: ignore[assignment]
     if batch is not None and hasattr(batch, "add_arguments"):
         batch.add_arguments(sub.add_parser("batch", help="predict rows from a file through the model, offline"))
+    try:  # Dask cluster batch jobs, when distributed is in the image
+        from . import dask_job
+    except ImportError:
+        dask_job = None  # type: ignore[assignment]
+    if dask_job is not None:
+        dask_job.add_arguments(sub.add_parser("dask-run", help="predict partitions of files on a Dask cluster into a dataset folder"))
+        worker = sub.add_parser("dask-worker", help="a Dask worker that loads this model once (dask-worker options follow)")
+        worker.add_argument("dask_args", nargs=argparse.REMAINDER, metavar="SCHEDULER [OPTIONS]")
+        _log_level(worker)
     return parser
+
+
+def _dask_worker(dask_args: List[str]) -> int:
+    """Replaces this process by distributed's own worker, with the model loaded by a preload."""
+    argv = [sys.executable, "-m", "distributed.cli.dask_worker", *dask_args, "--preload", "pyml.dask_worker"]
+    os.execvp(argv[0], argv)
+    return EXIT_ERROR  # not reached
 
 
 def _log_level(p: argparse.ArgumentParser) -> None:
