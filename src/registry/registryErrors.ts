@@ -1,7 +1,8 @@
 /**
  * A push that failed, in one message that says which of three things happened: the registry refused
- * the credentials (its own words quoted), the registry cannot be reached (the name does not resolve,
- * nothing listens, TLS), or the push stopped halfway (how far it got). Pure: the tests feed it the
+ * the credentials (its own words quoted), the push stopped halfway (how far it got, whatever the
+ * low-level reason: dockerd retries a layer before it gives up), or the registry cannot be reached
+ * before anything went up (the name does not resolve, nothing listens, TLS). Pure: the tests feed it the
  * messages dockerd really sends.
  */
 import { describeProgress, type PushProgress } from './pushLog';
@@ -46,6 +47,29 @@ const CERT = /x509|certificate/i;
 export function explainPushFailure(registryMessage: string, c: FailureContext): PublishError {
   const said = registryMessage.trim();
   const quoted = `“${said}”`;
+  if (AUTH.test(said)) {
+    const how = `Log in again with \`docker login ${c.host}\` (it updates Docker's config, which PyML reads).`;
+    if (!c.user) {
+      return new PublishError(
+        'auth',
+        `The registry ${c.host} refused the push without credentials: it answered ${quoted}. Docker's config has none for it (${c.credentialSource}). ${how}`,
+        said,
+      );
+    }
+    const pushRights = /denied|forbidden|403/i.test(said) && !/unauthorized|authentication required|incorrect/i.test(said);
+    const refusal = pushRights
+      ? `The registry ${c.host} accepted '${c.user}' but refused to let them push ${c.reference}: it answered ${quoted}. Check that the path in pyml.registry is one this user may push to.`
+      : `The registry ${c.host} refused the user name and password of '${c.user}' (from ${c.credentialSource}): it answered ${quoted}. ${how}`;
+    return new PublishError('auth', refusal, said);
+  }
+  if (c.started) {
+    return new PublishError(
+      'interrupted',
+      `The push of ${c.reference} stopped halfway (${describeProgress(c.progress)}): ${quoted}. ` +
+        'The tag was not written, so the registry still serves what it had; the layers that arrived stay there, and Publish Image again sends only the rest.',
+      said,
+    );
+  }
   if (DNS.test(said)) {
     const name = c.host.replace(/:\d+$/, '');
     return new PublishError(
@@ -68,40 +92,17 @@ export function explainPushFailure(registryMessage: string, c: FailureContext): 
       said,
     );
   }
-  if (CERT.test(said) && !c.started) {
+  if (CERT.test(said)) {
     return new PublishError(
       'unreachable',
       `The registry ${c.host} presented a TLS certificate Docker does not trust: add its CA under /etc/docker/certs.d/${c.host}/ca.crt on the Docker host. Docker said: ${quoted}`,
       said,
     );
   }
-  if (AUTH.test(said)) {
-    const how = `Log in again with \`docker login ${c.host}\` (it updates Docker's config, which PyML reads).`;
-    if (!c.user) {
-      return new PublishError(
-        'auth',
-        `The registry ${c.host} refused the push without credentials: it answered ${quoted}. Docker's config has none for it (${c.credentialSource}). ${how}`,
-        said,
-      );
-    }
-    const pushRights = /denied|forbidden|403/i.test(said) && !/unauthorized|authentication required|incorrect/i.test(said);
-    const refusal = pushRights
-      ? `The registry ${c.host} accepted '${c.user}' but refused to let them push ${c.reference}: it answered ${quoted}. Check that the path in pyml.registry is one this user may push to.`
-      : `The registry ${c.host} refused the user name and password of '${c.user}' (from ${c.credentialSource}): it answered ${quoted}. ${how}`;
-    return new PublishError('auth', refusal, said);
-  }
-  if (TIMEOUT.test(said) && !c.started) {
+  if (TIMEOUT.test(said)) {
     return new PublishError(
       'unreachable',
       `Cannot reach the registry ${c.host}: it did not answer in time (${said}). Check the host in pyml.registry and the network between Docker and it.`,
-      said,
-    );
-  }
-  if (c.started) {
-    return new PublishError(
-      'interrupted',
-      `The push of ${c.reference} stopped halfway (${describeProgress(c.progress)}): ${quoted}. ` +
-        'The tag was not written, so the registry still serves what it had; the layers that arrived stay there, and Publish Image again sends only the rest.',
       said,
     );
   }
