@@ -42,6 +42,7 @@ export interface PublishedImage {
   readonly version: string;
   /** `<repository>:<version>` and `<repository>:sha256-<hex>`. */
   readonly tags: readonly string[];
+  /** How the push of the version tag went (layers sent, layers already there, bytes). */
   readonly progress: PushProgress;
 }
 
@@ -56,12 +57,14 @@ export async function publishImage(engine: Engine, request: PublishRequest): Pro
       tagged.push(`${request.repository}:${tag}`);
     }
     let last: { digest: string; progress: PushProgress } | undefined;
+    let first: PushProgress | undefined;
     const digests: string[] = [];
     for (const tag of tags) {
       last = await pushTag(engine, request, tag);
+      first ??= last.progress;
       digests.push(last.digest);
     }
-    if (!last) throw new Error('nothing was pushed');
+    if (!last || !first) throw new Error('nothing was pushed');
     // Both tags name one image: the registry stored one manifest (the second push found every layer there).
     if (digests.some((d) => d !== last.digest)) request.onLine?.(`note: the tags got different manifest digests: ${digests.join(', ')}`);
     const manifestDigest = digests[0] ?? last.digest;
@@ -72,7 +75,8 @@ export async function publishImage(engine: Engine, request: PublishRequest): Pro
       imageId: request.imageId,
       version: request.version,
       tags: tagged,
-      progress: last.progress,
+      // The first push sent the layers; the second found them all there.
+      progress: first,
     };
   } finally {
     await removeTags(engine, tagged);

@@ -23,6 +23,8 @@ export interface PushProgress {
   readonly bytesSent: number;
   /** Sum of the sizes dockerd announced (layers it did not have to send count as sent). */
   readonly bytesTotal: number;
+  /** Whether every layer still to send has announced its size (else bytesTotal is a lower bound). */
+  readonly sizesKnown: boolean;
 }
 
 const DONE = /^(Pushed|Layer already exists|Mounted from .*)$/;
@@ -101,6 +103,7 @@ export class PushLog {
       layersExisting: layers.filter((l) => l.done && l.status !== 'Pushed').length,
       bytesSent: layers.reduce((sum, l) => sum + l.current, 0),
       bytesTotal: layers.reduce((sum, l) => sum + (l.total ?? l.current), 0),
+      sizesKnown: layers.every((l) => l.done || l.total !== undefined),
     };
   }
 }
@@ -108,7 +111,7 @@ export class PushLog {
 /** `1 of 3 layers · 250 MB of 2.2 GB`. */
 export function describeProgress(p: PushProgress): string {
   const existing = p.layersExisting > 0 ? ` (${p.layersExisting} already there)` : '';
-  const bytes = p.bytesTotal > 0 ? ` · ${formatBytes(p.bytesSent)} of ${formatBytes(p.bytesTotal)}` : '';
+  const bytes = p.bytesTotal <= 0 ? '' : p.sizesKnown ? ` · ${formatBytes(p.bytesSent)} of ${formatBytes(p.bytesTotal)}` : ` · ${formatBytes(p.bytesSent)} sent`;
   return `${p.layersDone} of ${p.layers} layers${existing}${bytes}`;
 }
 

@@ -94,7 +94,7 @@ describe('publish: Publish Image to a real registry', function () {
     const last = seen[seen.length - 1];
     assert.ok(last && last.layers >= 2 && last.layersDone === last.layers, JSON.stringify(last));
     assert.ok(seen.some((p) => p.bytesSent > 0 && p.bytesSent < p.bytesTotal), 'progress reported bytes part way');
-    console.log(`      pushed ${last.layers} layers, ${last.bytesTotal} bytes; ${seen.length} progress reports; ${published.reference}`);
+    console.log(`      pushed ${published.progress.layers} layers (${published.progress.layersExisting} already there), ${published.progress.bytesSent} bytes; ${seen.length} progress reports; ${published.reference}`);
 
     // The registry has both tags, and the version tag names the pushed manifest.
     const tags = (await (await reg.api(`/v2/publish-team/${name}/tags/list`, USER, PASSWORD)).json()) as { tags: string[] };

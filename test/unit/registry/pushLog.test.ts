@@ -31,7 +31,7 @@ function context(over: Partial<FailureContext> = {}): FailureContext {
     reference: '127.0.0.1:45123/team/probe:1',
     user: 'alice',
     credentialSource: 'auths["127.0.0.1:45123"] in /tmp/d/config.json',
-    progress: { layers: 2, layersDone: 1, layersExisting: 0, bytesSent: 1_000_002_048, bytesTotal: 2_163_434_328 },
+    progress: { layers: 2, layersDone: 1, layersExisting: 0, bytesSent: 1_000_002_048, bytesTotal: 2_163_434_328, sizesKnown: true },
     started: true,
     ...over,
   };
@@ -42,7 +42,7 @@ describe('registry: the push stream', () => {
     const log = new PushLog();
     for (const m of PUSH) log.feed(m);
     assert.ok(log.started);
-    assert.deepStrictEqual(log.progress(), { layers: 2, layersDone: 1, layersExisting: 0, bytesSent: 1_000_002_048, bytesTotal: 2_163_434_328 });
+    assert.deepStrictEqual(log.progress(), { layers: 2, layersDone: 1, layersExisting: 0, bytesSent: 1_000_002_048, bytesTotal: 2_163_434_328, sizesKnown: true });
     assert.strictEqual(describeProgress(log.progress()), '1 of 2 layers · 1.0 GB of 2.2 GB');
     for (const m of END) log.feed(m);
     assert.strictEqual(log.digest, DIGEST);
@@ -51,12 +51,19 @@ describe('registry: the push stream', () => {
     assert.ok(log.lines.includes('247f9cf35bd8: Pushed'));
   });
 
+  it('while a layer has not said its size, the bytes are what was sent, not a total', () => {
+    const log = new PushLog();
+    for (const m of PUSH.slice(0, 6)) log.feed(m);
+    assert.strictEqual(log.progress().sizesKnown, false);
+    assert.strictEqual(describeProgress(log.progress()), '0 of 2 layers · 2.0 kB sent');
+  });
+
   it('layers the registry had count as already there', () => {
     const log = new PushLog();
     log.feed({ status: 'Preparing', progressDetail: {}, id: 'a' });
     log.feed({ status: 'Layer already exists', progressDetail: {}, id: 'a' });
     log.feed({ status: 'Mounted from team/other', progressDetail: {}, id: 'b' });
-    assert.deepStrictEqual(log.progress(), { layers: 2, layersDone: 2, layersExisting: 2, bytesSent: 0, bytesTotal: 0 });
+    assert.deepStrictEqual(log.progress(), { layers: 2, layersDone: 2, layersExisting: 2, bytesSent: 0, bytesTotal: 0, sizesKnown: true });
     assert.ok(!log.started);
     assert.strictEqual(describeProgress(log.progress()), '2 of 2 layers (2 already there)');
   });
