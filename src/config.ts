@@ -11,6 +11,8 @@ export interface PymlConfig {
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
   readonly rowsPerBatch: number;
+  /** Where PyML: Publish Image pushes (`registry.example.com/team`); '' until set. */
+  readonly registry: string;
 }
 
 /** What a change of each setting requires of the running parts. */
@@ -26,6 +28,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.predict.timeoutSeconds': 'none',
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
+  'pyml.registry': 'none',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
@@ -44,6 +47,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
     rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
+    registry: c.get<string>('registry', '').trim(),
   };
 }
 

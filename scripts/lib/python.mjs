@@ -3,6 +3,7 @@ import { ensurePackages, hasApt } from './apt.mjs';
 import { SetupError, info } from './log.mjs';
 import { hostPython } from './paths.mjs';
 import { run, which } from './proc.mjs';
+import { ensureRegistryPackages } from './registry.mjs';
 
 /**
  * apt packages the host-side Python tests need (protoc generates the runtime's gRPC stubs; mypy type-checks
@@ -16,6 +17,8 @@ const IMPORTS = ['grpc', 'google.protobuf', 'numpy', 'pandas', 'yaml', 'pytest']
 
 export async function ensureHostPython() {
   if (hasApt()) await ensurePackages(HOST_PACKAGES, 'the host Python tests');
+  // The Publish Image integration test's registry (started by the test itself, never as a service).
+  if (hasApt()) await ensureRegistryPackages();
   const probe = await run(hostPython, ['-c', `import ${IMPORTS.join(', ')}, sys; print(sys.version.split()[0])`]);
   if (probe.code !== 0) {
     throw new SetupError(`${hostPython} cannot import ${IMPORTS.join(', ')}:\n${probe.stderr.trim()}\n`

@@ -63,4 +63,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     requires: ['trust'],
     run: lazyHandler(() => import('./batch'), (m) => m.runBatchCommand),
   },
+  {
+    id: 'pyml.publishImage',
+    title: 'Publish Image',
+    requires: ['trust'],
+    run: lazyHandler(() => import('./publish'), (m) => m.publishCommand),
+  },
 ];
