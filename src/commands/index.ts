@@ -31,6 +31,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: lazyHandler(() => import('./stop'), (m) => m.showModelLogsCommand),
   },
   {
+    id: 'pyml.showBuildLog',
+    title: 'Show Build Log',
+    requires: [],
+    run: lazyHandler(() => import('./buildImage'), (m) => m.showBuildLogCommand),
+  },
+  {
     id: 'pyml.exportDockerfile',
     title: 'Export Dockerfile',
     requires: [],

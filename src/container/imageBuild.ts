@@ -223,6 +223,7 @@ async function runBuild(
       current?.instruction,
       explained.diagnostics,
       log.tail(30),
+      prepared.folder,
     );
   }
   return { records, lines: log.lines };
