@@ -29,6 +29,23 @@ export async function buildCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   }
 }
 
+/** PyML: Remove Old Images — a model's untagged images from earlier builds, except those a container uses. */
+export async function removeOldImagesCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+  const folder = await resolveModelFolder(arg, 'remove the old images of');
+  if (!folder) return;
+  const manager = await ctx.containerManager.get();
+  if (!(await dockerOrExplain(ctx, manager))) return;
+  const result = await manager.removeOldImages(folder);
+  const name = path.basename(folder);
+  const kept = result.inUse > 0 ? `; kept ${result.inUse} that a container uses` : '';
+  ctx.log.info(`Removed ${result.removed} old image(s) of ${folder}${kept}${result.failed.length > 0 ? `; could not remove: ${result.failed.join('; ')}` : ''}`);
+  const message =
+    result.removed === 0 && result.inUse === 0 && result.failed.length === 0
+      ? `PyML: ${name} has no older images.`
+      : `PyML: removed ${result.removed} older image${result.removed === 1 ? '' : 's'} of ${name}${kept}${result.failed.length > 0 ? `; ${result.failed.length} could not be removed (see the log)` : ''}.`;
+  void vscode.window.showInformationMessage(message);
+}
+
 /** The scheme of the read-only documents that show a build's own log. */
 const SCHEME = 'pyml-build-log';
 const providers = new WeakMap<Ctx, BuildLogDocuments>();

@@ -37,6 +37,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: lazyHandler(() => import('./buildImage'), (m) => m.showBuildLogCommand),
   },
   {
+    id: 'pyml.removeOldImages',
+    title: 'Remove Old Images',
+    requires: ['trust'],
+    run: lazyHandler(() => import('./buildImage'), (m) => m.removeOldImagesCommand),
+  },
+  {
     id: 'pyml.exportDockerfile',
     title: 'Export Dockerfile',
     requires: [],

@@ -138,7 +138,7 @@ export function stepPurpose(role: StepRole | undefined): string {
     case 'user':
       return "Creating the model's user";
     case 'apt':
-      return 'Installing Debian packages (packages.txt)';
+      return 'Installing Debian packages';
     case 'runtime-requirements-copy':
       return "Copying the PyML runtime's requirements";
     case 'runtime-requirements':
@@ -146,7 +146,7 @@ export function stepPurpose(role: StepRole | undefined): string {
     case 'model-requirements-copy':
       return 'Copying requirements.txt';
     case 'model-requirements':
-      return 'Installing requirements (requirements.txt)';
+      return 'Installing requirements';
     case 'runtime':
       return 'Copying the PyML runtime';
     case 'command':
@@ -162,7 +162,7 @@ export function stepPurpose(role: StepRole | undefined): string {
   }
 }
 
-/** `Installing requirements (requirements.txt) (step 9 of 16)`: a step as the progress shows it. */
+/** `Installing requirements (step 9 of 16)`: a step as the progress shows it. */
 export function stepProgress(role: StepRole | undefined, step: number, total: number): string {
   return `${stepPurpose(role)} (step ${step} of ${total})`;
 }

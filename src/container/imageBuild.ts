@@ -273,6 +273,46 @@ export async function removeOldDataImages(engine: Engine, folder: string, keep: 
   return removed;
 }
 
+/** What Remove Old Images did. */
+export interface PruneResult {
+  readonly removed: number;
+  /** Older images a container still uses (running or stopped): they stay. */
+  readonly inUse: number;
+  readonly failed: readonly string[];
+}
+
+/**
+ * Removes a folder's older images: its untagged model images (earlier builds) that no container
+ * uses, then its data images that no image is built on any more. Never forced: an image a container
+ * or another image uses stays.
+ */
+export async function removeOldImages(engine: Engine, folder: string): Promise<PruneResult> {
+  const [images, containers] = await Promise.all([
+    engine.docker.listImages({ filters: { label: [`${LABEL.folder}=${folder}`] } }),
+    engine.docker.listContainers({ all: true }),
+  ]);
+  const used = new Set(containers.map((c) => c.ImageID));
+  let removed = 0;
+  let inUse = 0;
+  const failed: string[] = [];
+  for (const image of images) {
+    const tagged = (image.RepoTags ?? []).some((t) => t !== '<none>:<none>');
+    if (tagged) continue;
+    if (used.has(image.Id)) {
+      inUse++;
+      continue;
+    }
+    try {
+      await engine.docker.getImage(image.Id).remove({ noprune: false });
+      removed++;
+    } catch (err) {
+      failed.push(`${image.Id.slice(7, 19)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  removed += await removeOldDataImages(engine, folder, '');
+  return { removed, inUse, failed };
+}
+
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
   if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;

@@ -12,7 +12,7 @@ import { errorText } from '../userError';
 import { loadManifest } from '../model/manifest';
 import { parseModelErrorReport } from '../protocol/modelError';
 import { ERROR_JSON_PREFIX } from '../protocol/wire';
-import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './imageBuild';
+import { buildImage, prepareBuild, removeOldImages, type BuildResult, type BuildSettings, type PreparedBuild, type PruneResult } from './imageBuild';
 import { BuildTranscripts, stepProgress, type BuildEvent, type BuildTranscript } from './buildLog';
 import { DevMode, type ReloadOutcome } from './devMode';
 import type { ContainerHost } from './host';
@@ -337,6 +337,16 @@ export class ContainerManager implements vscode.Disposable {
     return images
       .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), size: i.Size, created: new Date(i.Created * 1000) }))
       .sort((a, b) => b.created.getTime() - a.created.getTime());
+  }
+
+  /** Removes a folder's older images that no container uses (PyML: Remove Old Images). */
+  async removeOldImages(folder: string): Promise<PruneResult> {
+    const engine = await this.answeringEngine();
+    try {
+      return await removeOldImages(engine, folder);
+    } finally {
+      this.changed.fire(folder);
+    }
   }
 
   async containersOf(folder: string): Promise<ContainerEntry[]> {
