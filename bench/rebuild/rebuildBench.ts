@@ -55,9 +55,20 @@ async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
 async function writeRandom(file: string, megabytes: number): Promise<void> {
   const out = createWriteStream(file);
   for (let i = 0; i < megabytes; i++) {
-    if (!out.write(randomBytes(1024 * 1024))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    if (!out.write(randomBytes(1024 * 1024))) {
+      await new Promise<void>((resolve) => {
+        out.once('drain', () => {
+          resolve();
+        });
+      });
+    }
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => {
+      resolve();
+    });
+  });
 }
 
 /** The build as it was before the data image: the whole Dockerfile with the whole folder as the context. */

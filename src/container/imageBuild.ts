@@ -180,7 +180,7 @@ async function runBuild(
     for (const e of events) {
       if (e.type === 'step') {
         const step = stepOf(e.step);
-        options.onEvent?.(step === undefined ? { type: 'line', text: `${e.instruction}` } : { ...e, step, total });
+        options.onEvent?.(step === undefined ? { type: 'line', text: e.instruction } : { ...e, step, total });
       } else if (e.type === 'cached') {
         const step = stepOf(e.step);
         if (step !== undefined) options.onEvent?.({ ...e, step });
