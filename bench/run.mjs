@@ -7,7 +7,8 @@
 //  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
 //     measures its own baseline in the same run): the language server, the container build and dev
 //     mode, the panel's round trip, and batch prediction.
-// `--only activation,runtime,server,container,panel,batch,debug,cluster` runs a subset (default: all of them).
+//     rebuild: a model.py edit with 500 MB in data/ against the first build (bench/rebuild).
+// `--only NAME,...` runs a subset of the names below (default: all of them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,7 @@ const TS_BENCHES = Object.freeze({
   batch: { script: 'batch/bench.js', needs: ['docker', 'image'], timeoutMs: 30 * 60_000 },
   debug: { script: 'debug/debugBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
   cluster: { script: 'cluster/bench.js', needs: ['docker', 'image'], timeoutMs: 60 * 60_000 },
+  rebuild: { script: 'rebuild/rebuildBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
 
@@ -172,7 +174,7 @@ async function tsBench(name, bench) {
 }
 
 /** The lines worth a summary: ratios, targets and medians (everything else is in results.json). */
-const SUMMARY_KEYS = /ratio|target|budget|p50|median|rowsPerSecond|peak/i;
+const SUMMARY_KEYS = /ratio|target|budget|p50|median|rowsPerSecond|peak|load|cores|firstBuild/i;
 
 async function main() {
   const started = Date.now();

@@ -68,6 +68,11 @@ export interface ErrorContext {
 export const SHOW_LOGS: UserAction = { kind: 'showLogs' };
 export const SHOW_PROBLEMS: UserAction = { kind: 'showProblems' };
 
+/** Opens the last build's own log of a model folder (commands/buildImage.ts). */
+export function showBuildLog(folder: string): UserAction {
+  return { kind: 'command', command: 'pyml.showBuildLog', label: 'Show Log', args: [folder] };
+}
+
 /** The label of an action's button. */
 export function actionLabel(action: UserAction): string {
   switch (action.kind) {
@@ -96,8 +101,10 @@ export function explainError(err: unknown, context: ErrorContext = {}): UserErro
   if (err instanceof DockerUnavailableError) return dockerDown(err, context);
   if (err instanceof BuildFailedError) {
     const message = /^the build failed\b/i.test(err.message) ? err.message : `the build failed: ${err.message}`;
+    // The build's own log when the folder is known (Show Log), else the PyML log.
+    const log = err.folder === undefined ? SHOW_LOGS : showBuildLog(err.folder);
     return new UserError(message, {
-      actions: err.diagnostics.length > 0 ? [SHOW_PROBLEMS, SHOW_LOGS] : [SHOW_LOGS],
+      actions: err.diagnostics.length > 0 ? [SHOW_PROBLEMS, log] : [log],
       log: `Build failed: ${err.message}\n${err.logTail.join('\n')}`,
       cause: err,
     });

@@ -31,6 +31,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: lazyHandler(() => import('./stop'), (m) => m.showModelLogsCommand),
   },
   {
+    id: 'pyml.showBuildLog',
+    title: 'Show Build Log',
+    requires: [],
+    run: lazyHandler(() => import('./buildImage'), (m) => m.showBuildLogCommand),
+  },
+  {
+    id: 'pyml.removeOldImages',
+    title: 'Remove Old Images',
+    requires: ['trust'],
+    run: lazyHandler(() => import('./buildImage'), (m) => m.removeOldImagesCommand),
+  },
+  {
     id: 'pyml.exportDockerfile',
     title: 'Export Dockerfile',
     requires: [],

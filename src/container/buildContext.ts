@@ -1,11 +1,16 @@
 /**
  * The build context of a model image, as a tar stream (the layout dockerfile.ts expects):
- *   Dockerfile, runtime/requirements.txt, runtime/pyml/**, model/** (the model folder with its
- *   .dockerignore applied).
+ *   Dockerfile, runtime/requirements.txt, runtime/pyml/**, model-data/** (the model's data files),
+ *   model/** (the rest of the model folder; its .dockerignore applied).
  * Entries are owned by root with normalised modes, so a layer's cache key depends on content only.
+ *
+ * A model's data is `data/` and any file of DATA_FILE_BYTES or more. The build sends it in a stage
+ * of its own (`stage: 'data'`), and the code in another (`stage: 'code'`); `dataKey` names the data
+ * stage by content, reading the data files only when their sizes or times changed.
  */
 import dockerignore from '@balena/dockerignore';
-import { createReadStream, promises as fs } from 'fs';
+import { createHash } from 'crypto';
+import { constants as fsConstants, createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
 import * as tar from 'tar-stream';
@@ -42,11 +47,37 @@ export interface ContextFile {
   readonly linkname?: string;
 }
 
+/** Files of this size or more are data wherever they are in the model folder. */
+export const DATA_FILE_BYTES = 1024 * 1024;
+
+/** The files the Dockerfile copies by name: never data. */
+const NEVER_DATA = new Set(['pyml.yaml', 'requirements.txt', 'packages.txt', '.dockerignore']);
+
+/**
+ * Which build the context is for: `whole` (the one-file Dockerfile: everything), `data` (the data
+ * image: runtime, requirements.txt and the data), `code` (the code image: the model's code only).
+ */
+export type ContextStage = 'whole' | 'data' | 'code';
+
 export interface BuildContextInput {
   readonly dockerfile: string;
   readonly modelFolder: string;
   /** The folder holding the runtime's `requirements.txt` and `pyml/`. */
   readonly runtimeDir: string;
+  /** `whole` when absent. */
+  readonly stage?: ContextStage;
+}
+
+/** Whether a model folder file (path relative to it) is data: under data/, or large. */
+export function isDataFile(file: Pick<ContextFile, 'name' | 'size' | 'type'>): boolean {
+  if (file.type !== 'file' || NEVER_DATA.has(file.name)) return false;
+  return file.name.startsWith('data/') || file.size >= DATA_FILE_BYTES;
+}
+
+/** The model folder's files (ignores applied), split into data and code. */
+export async function modelFiles(folder: string): Promise<{ data: ContextFile[]; code: ContextFile[] }> {
+  const files = await listFiles(folder, await ignorePatterns(folder));
+  return { data: files.filter(isDataFile), code: files.filter((f) => !isDataFile(f)) };
 }
 
 /** The patterns of a folder's .dockerignore (none when it has none), after the defaults. */
@@ -99,24 +130,102 @@ export async function listFiles(folder: string, patterns: readonly string[]): Pr
 
 /** Everything the context holds, in tar order. Throws when the runtime is missing. */
 export async function contextFiles(input: BuildContextInput): Promise<ContextFile[]> {
-  const now = new Date(0);
-  const runtimePkg = path.join(input.runtimeDir, 'pyml');
+  const stage = input.stage ?? 'whole';
+  const files: ContextFile[] = [];
+  const dockerfile = Buffer.from(input.dockerfile, 'utf8');
+  files.push({ name: 'Dockerfile', content: dockerfile, type: 'file', mode: 0o644, size: dockerfile.length, mtime: new Date(0) });
+  if (stage !== 'code') files.push(...(await runtimeFiles(input.runtimeDir)));
+  const model = await modelFiles(input.modelFolder);
+  if (stage !== 'code') for (const f of model.data) files.push({ ...f, name: `model-data/${f.name}` });
+  const code = stage === 'data' ? model.code.filter((f) => f.name === 'requirements.txt') : model.code;
+  for (const f of code) files.push({ ...f, name: `model/${f.name}` });
+  return files;
+}
+
+/** runtime/requirements.txt and runtime/pyml/**; throws when the runtime is missing. */
+async function runtimeFiles(runtimeDir: string): Promise<ContextFile[]> {
+  const runtimePkg = path.join(runtimeDir, 'pyml');
   try {
     await fs.access(path.join(runtimePkg, '__init__.py'));
   } catch {
     throw new Error(`the PyML runtime is missing: no ${path.join(runtimePkg, '__init__.py')}`);
   }
   const files: ContextFile[] = [];
-  const dockerfile = Buffer.from(input.dockerfile, 'utf8');
-  files.push({ name: 'Dockerfile', content: dockerfile, type: 'file', mode: 0o644, size: dockerfile.length, mtime: now });
-  const runtimeReq = path.join(input.runtimeDir, 'requirements.txt');
+  const runtimeReq = path.join(runtimeDir, 'requirements.txt');
   const reqStat = await fs.stat(runtimeReq).catch(() => undefined);
   if (reqStat?.isFile()) {
     files.push({ name: 'runtime/requirements.txt', source: runtimeReq, type: 'file', mode: 0o644, size: reqStat.size, mtime: reqStat.mtime });
   }
   for (const f of await listFiles(runtimePkg, DEFAULT_IGNORES)) files.push({ ...f, name: `runtime/pyml/${f.name}` });
-  for (const f of await listFiles(input.modelFolder, await ignorePatterns(input.modelFolder))) files.push({ ...f, name: `model/${f.name}` });
   return files;
+}
+
+/** What names a data image: its content key, and the stamp (names, sizes, times) it was read at. */
+export interface DataKey {
+  /** Hash of the data stage: its Dockerfile, the runtime, requirements.txt and every data file's content. */
+  readonly key: string;
+  /** Hash of the data files' names, sizes, modes and modification times (cheap to compute). */
+  readonly stamp: string;
+  /** Bytes of data. */
+  readonly bytes: number;
+  readonly files: number;
+}
+
+/** Content hashes of data files by stamp: a data file is read again only when its stamp changes. */
+const contentByStamp = new Map<string, string>();
+
+/**
+ * The key of a data stage context (the files of `contextFiles(..., stage: 'data')`). Data files are
+ * hashed by content once per stamp (`known` can give the content hash of a stamp found on an image
+ * label); the other files (runtime, requirements.txt: small) are hashed every time.
+ */
+export async function dataKey(files: readonly ContextFile[], known?: (stamp: string) => Promise<string | undefined>): Promise<DataKey & { readonly content: string }> {
+  const data = files.filter((f) => f.name.startsWith('model-data/'));
+  const stamp = hashLines(data.map((f) => `${f.name}\0${f.type}\0${f.mode}\0${f.size}\0${f.mtime.getTime()}\0${f.linkname ?? ''}`));
+  let content = contentByStamp.get(stamp) ?? (await known?.(stamp));
+  if (!content) {
+    const lines: string[] = [];
+    for (const f of data) lines.push(`${f.name}\0${f.type}\0${f.mode}\0${f.linkname ?? (await fileHash(f))}`);
+    content = hashLines(lines);
+  }
+  contentByStamp.set(stamp, content);
+  const rest: string[] = [];
+  for (const f of files) if (!f.name.startsWith('model-data/')) rest.push(`${f.name}\0${f.type}\0${f.mode}\0${f.linkname ?? (await fileHash(f))}`);
+  const key = hashLines([...rest, `data\0${content}`]);
+  return { key, stamp, content, bytes: data.reduce((n, f) => n + f.size, 0), files: data.length };
+}
+
+function hashLines(lines: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const l of lines) hash.update(l).update('\n');
+  return hash.digest('hex');
+}
+
+async function fileHash(f: ContextFile): Promise<string> {
+  const hash = createHash('sha256');
+  if (f.content) return hash.update(f.content).digest('hex');
+  if (!f.source) return hash.digest('hex');
+  for await (const chunk of createReadStream(f.source) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/**
+ * Writes the context's files into a folder (Export Dockerfile): a context plain `docker build`
+ * builds. Data files are cloned where the file system can (copy-on-write), copied otherwise.
+ */
+export async function writeContext(files: readonly ContextFile[], target: string): Promise<void> {
+  for (const f of files) {
+    const to = path.join(target, ...f.name.split('/'));
+    await fs.mkdir(path.dirname(to), { recursive: true });
+    if (f.type === 'symlink') {
+      await fs.rm(to, { force: true });
+      await fs.symlink(f.linkname ?? '', to);
+    } else if (f.type === 'file') {
+      if (f.content) await fs.writeFile(to, f.content);
+      else if (f.source) await fs.copyFile(f.source, to, fsConstants.COPYFILE_FICLONE);
+      await fs.chmod(to, f.mode);
+    }
+  }
 }
 
 /** A tar stream of the files; errors reading a file destroy the stream with that error. */

@@ -128,6 +128,76 @@ export class BuildLog {
   }
 }
 
+/** What a step of the generated Dockerfile does, in words (the build's progress shows it). */
+export function stepPurpose(role: StepRole | undefined): string {
+  switch (role) {
+    case 'base':
+      return 'Starting from the base image';
+    case 'environment':
+      return 'Setting up the environment';
+    case 'user':
+      return "Creating the model's user";
+    case 'apt':
+      return 'Installing Debian packages';
+    case 'runtime-requirements-copy':
+      return "Copying the PyML runtime's requirements";
+    case 'runtime-requirements':
+      return "Installing the PyML runtime's requirements";
+    case 'model-requirements-copy':
+      return 'Copying requirements.txt';
+    case 'model-requirements':
+      return 'Installing requirements';
+    case 'runtime':
+      return 'Copying the PyML runtime';
+    case 'command':
+      return 'Setting how the model starts';
+    case 'data':
+      return "Copying the model's data";
+    case 'model':
+      return 'Copying the model code';
+    case 'metadata':
+      return 'Labelling the image';
+    case undefined:
+      return 'Building';
+  }
+}
+
+/** `Installing requirements (step 9 of 16)`: a step as the progress shows it. */
+export function stepProgress(role: StepRole | undefined, step: number, total: number): string {
+  return `${stepPurpose(role)} (step ${step} of ${total})`;
+}
+
+/** One build's own log, as Show Log opens it. */
+export interface BuildTranscript {
+  readonly folder: string;
+  readonly tag: string;
+  readonly started: Date;
+  readonly lines: string[];
+  /** Undefined while it runs. */
+  outcome: 'succeeded' | 'failed' | 'cancelled' | undefined;
+}
+
+/** The last build of each model folder (Show Log on the build's notifications opens it). */
+export class BuildTranscripts {
+  private readonly byFolder = new Map<string, BuildTranscript>();
+
+  start(folder: string, tag: string, started = new Date()): BuildTranscript {
+    const transcript: BuildTranscript = { folder, tag, started, lines: [], outcome: undefined };
+    this.byFolder.set(folder, transcript);
+    return transcript;
+  }
+
+  get(folder: string): BuildTranscript | undefined {
+    return this.byFolder.get(folder);
+  }
+}
+
+/** The text Show Log opens: what was built, when, how it ended, then every line of the build. */
+export function transcriptText(t: BuildTranscript): string {
+  const outcome = t.outcome ?? 'still running';
+  return [`Build of ${t.tag} from ${t.folder}, started ${t.started.toISOString()}: ${outcome}`, '', ...t.lines, ''].join('\n');
+}
+
 /** A problem on a line of a model folder file (zero-based line). */
 export interface FileDiagnostic {
   /** File name relative to the model folder: `requirements.txt` or `packages.txt`. */

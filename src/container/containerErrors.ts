@@ -42,6 +42,8 @@ export class BuildFailedError extends Error {
     readonly diagnostics: readonly FileDiagnostic[],
     /** The last lines of the build output. */
     readonly logTail: readonly string[],
+    /** The model folder built: its build's own log opens with `pyml.showBuildLog`. */
+    readonly folder?: string,
   ) {
     super(message);
   }

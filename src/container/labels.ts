@@ -23,6 +23,11 @@ export const LABEL = {
   address: 'dev.pyml.address',
   /** Container: the host folder that holds the socket. */
   socketDir: 'dev.pyml.socket-dir',
+  /** Data image (and, inherited, the model images on top of it): the model folder it holds the data of. */
+  dataOf: 'dev.pyml.data-of',
+  /** Data image: the data files' stamp (names, sizes, times) and content hash it was built from. */
+  dataStamp: 'dev.pyml.data-stamp',
+  dataContent: 'dev.pyml.data-content',
 } as const;
 
 /** Where the model lives inside the image. */
@@ -46,6 +51,12 @@ export function imageTag(manifest: Pick<Manifest, 'name' | 'version'>): string {
   const repo = manifest.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '') || 'model';
   const tag = manifest.version.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 128) || 'latest';
   return `pyml/${repo}:${tag}`;
+}
+
+/** `pyml-data/<name>:<key>`: the data image of a model, one per content of its data stage. */
+export function dataImageTag(manifest: Pick<Manifest, 'name'>, key: string): string {
+  const repo = imageTag({ name: manifest.name, version: 'x' }).replace(/^pyml\//, '').replace(/:x$/, '');
+  return `pyml-data/${repo}:${key.slice(0, 16)}`;
 }
 
 /** A short stable id of a model folder (for container names and socket folders). */

@@ -12,8 +12,8 @@ import { errorText } from '../userError';
 import { loadManifest } from '../model/manifest';
 import { parseModelErrorReport } from '../protocol/modelError';
 import { ERROR_JSON_PREFIX } from '../protocol/wire';
-import { buildImage, prepareBuild, type BuildResult, type BuildSettings, type PreparedBuild } from './imageBuild';
-import type { BuildEvent } from './buildLog';
+import { buildImage, prepareBuild, removeOldImages, type BuildResult, type BuildSettings, type PreparedBuild, type PruneResult } from './imageBuild';
+import { BuildTranscripts, stepProgress, type BuildEvent, type BuildTranscript } from './buildLog';
 import { DevMode, type ReloadOutcome } from './devMode';
 import type { ContainerHost } from './host';
 import { connectEngine, engineAnswers, type Engine } from './engine';
@@ -60,6 +60,8 @@ export interface RunExtras {
 
 export class ContainerManager implements vscode.Disposable {
   readonly problems = new Problems();
+  /** The last build of each folder: its own log (Show Log). */
+  private readonly transcripts = new BuildTranscripts();
   private readonly running = new Map<string, RunningModel>();
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   /** Fires with a model folder, or undefined when anything may have changed. */
@@ -162,21 +164,24 @@ export class ContainerManager implements vscode.Disposable {
       abort.abort();
     });
     const log = this.host.log;
+    const transcript = this.transcripts.start(folder, prepared.tag);
+    const note = (text: string): void => {
+      transcript.lines.push(text);
+      log.info(`[build] ${text}`);
+      progress.line?.(text);
+    };
     log.info(`Building ${prepared.tag} from ${folder}`);
     progress.report(`building ${prepared.tag}`);
     let lastStep = 0;
     const onEvent = (e: BuildEvent): void => {
-      if (e.type === 'line' && e.text) {
-        log.info(`[build] ${e.text}`);
-        progress.line?.(e.text);
-      }
+      if (e.type === 'line' && e.text) note(e.text);
       if (e.type === 'step') {
-        log.info(`[build] Step ${e.step}/${e.total} : ${e.instruction}`);
-        progress.line?.(`Step ${e.step}/${e.total} : ${e.instruction}`);
-        progress.report(`step ${e.step} of ${e.total}: ${e.instruction.slice(0, 80)}`, ((e.step - lastStep) / e.total) * 100);
+        note(`Step ${e.step}/${e.total} : ${e.instruction}`);
+        progress.report(stepProgress(prepared.dockerfile.steps[e.step - 1]?.role, e.step, e.total), (Math.max(0, e.step - lastStep) / e.total) * 100);
         lastStep = e.step;
       }
       if (e.type === 'error') {
+        transcript.lines.push(e.message);
         log.error(`[build] ${e.message}`);
         progress.line?.(e.message);
       }
@@ -184,19 +189,30 @@ export class ContainerManager implements vscode.Disposable {
     try {
       const result = await buildImage(engine, prepared, settings, { signal: abort.signal, onEvent });
       this.problems.clear('build', folder);
-      log.info(`Built ${result.tag} (${result.imageId.slice(7, 19)}): ${result.cachedSteps.length} of ${result.steps.length} steps from the cache`);
+      const summary = `Built ${result.tag} (${result.imageId.slice(7, 19)}): ${result.cachedSteps.length} of ${result.steps.length} steps from the cache`;
+      transcript.lines.push(summary);
+      transcript.outcome = 'succeeded';
+      log.info(summary);
       this.changed.fire(folder);
       return result;
     } catch (err) {
       if (err instanceof BuildCancelledError) {
+        transcript.outcome = 'cancelled';
         log.info(`The build of ${prepared.tag} was cancelled`);
         return undefined;
       }
+      transcript.outcome = 'failed';
+      transcript.lines.push(`The build failed: ${errorText(err)}`);
       if (err instanceof BuildFailedError) this.problems.setBuild(folder, err.diagnostics);
       throw err;
     } finally {
       cancel?.dispose();
     }
+  }
+
+  /** The last build of a folder in this window, with its own log (Show Log). */
+  buildTranscript(folder: string): BuildTranscript | undefined {
+    return this.transcripts.get(folder);
   }
 
   // ---- run -----------------------------------------------------------------------------------
@@ -321,6 +337,16 @@ export class ContainerManager implements vscode.Disposable {
     return images
       .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), size: i.Size, created: new Date(i.Created * 1000) }))
       .sort((a, b) => b.created.getTime() - a.created.getTime());
+  }
+
+  /** Removes a folder's older images that no container uses (PyML: Remove Old Images). */
+  async removeOldImages(folder: string): Promise<PruneResult> {
+    const engine = await this.answeringEngine();
+    try {
+      return await removeOldImages(engine, folder);
+    } finally {
+      this.changed.fire(folder);
+    }
   }
 
   async containersOf(folder: string): Promise<ContainerEntry[]> {

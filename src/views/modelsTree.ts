@@ -23,17 +23,25 @@ export interface ContainerItem {
   readonly container: ContainerEntry;
 }
 
+/** A model's untagged images (replaced by later builds, some still used by a container), folded. */
+export interface OlderImagesItem {
+  readonly kind: 'olderImages';
+  readonly folder: string;
+  readonly images: readonly ImageEntry[];
+}
+
 /** Shown first when the engine cannot be reached; clicking it retries. */
 export interface DockerProblemItem {
   readonly kind: 'dockerProblem';
   readonly message: string;
 }
 
-export type ModelsTreeItem = ModelFolderItem | ImageItem | ContainerItem | DockerProblemItem;
+export type ModelsTreeItem = ModelFolderItem | ImageItem | OlderImagesItem | ContainerItem | DockerProblemItem;
 
 /**
  * The "Models" tree of the PyML activity-bar view: model folders of the workspace, each with its
- * containers (state, socket) and images (tag, size, age). Docker's data is read when the container
+ * containers (state, socket), its current images (tagged: tag, size, age) and, folded under
+ * "N older images", the untagged ones earlier builds left (PyML: Remove Old Images prunes them). Docker's data is read when the container
  * manager is loaded (never during activation) and refreshed on the engine's events, not by polling.
  */
 export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vscode.Disposable {
@@ -77,6 +85,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
       const problem = manager?.dockerProblem;
       return problem ? [{ kind: 'dockerProblem', message: problem.message }, ...models] : models;
     }
+    if (element.kind === 'olderImages') return element.images.map((image): ImageItem => ({ kind: 'image', folder: element.folder, image }));
     if (element.kind !== 'model') return [];
     const folder = path.dirname(element.manifest.fsPath);
     const loaded = manager ?? (await this.lazyManager.get());
@@ -91,6 +100,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
         return this.modelItem(element);
       case 'image':
         return imageItem(element);
+      case 'olderImages':
+        return olderImagesItem(element);
       case 'container':
         return containerItem(element);
       case 'dockerProblem': {
@@ -114,9 +125,11 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsTreeItem>, vsco
   private async dockerChildren(manager: ContainerManager, folder: string): Promise<ModelsTreeItem[]> {
     try {
       const [containers, images] = await Promise.all([manager.containersOf(folder), manager.imagesOf(folder)]);
+      const { current, older } = splitImages(images);
       return [
         ...containers.map((container): ContainerItem => ({ kind: 'container', folder, container })),
-        ...images.map((image): ImageItem => ({ kind: 'image', folder, image })),
+        ...current.map((image): ImageItem => ({ kind: 'image', folder, image })),
+        ...(older.length > 0 ? [{ kind: 'olderImages', folder, images: older } satisfies OlderImagesItem] : []),
       ];
     } catch {
       // Docker is not there: the problem item at the top says so (the manager fires a change).
@@ -170,10 +183,26 @@ function imageItem(element: ImageItem): vscode.TreeItem {
   const item = new vscode.TreeItem(i.tags[0] ?? i.id.slice(7, 19), vscode.TreeItemCollapsibleState.None);
   item.id = `image:${element.folder}:${i.id}`;
   item.description = `${formatSize(i.size)} · ${formatAge(i.created)}`;
-  item.tooltip = `${i.tags.join(', ') || '(untagged)'}\n${i.id}\nbuilt ${i.created.toLocaleString()}`;
-  item.iconPath = new vscode.ThemeIcon('package');
-  item.contextValue = 'pyml.image';
+  item.tooltip = `${i.tags.join(', ') || '(untagged: an earlier build)'}\n${i.id}\nbuilt ${i.created.toLocaleString()}`;
+  item.iconPath = new vscode.ThemeIcon(i.tags.length > 0 ? 'package' : 'history');
+  item.contextValue = i.tags.length > 0 ? 'pyml.image' : 'pyml.image.older';
   return item;
+}
+
+function olderImagesItem(element: OlderImagesItem): vscode.TreeItem {
+  const n = element.images.length;
+  const item = new vscode.TreeItem(`${n} older image${n === 1 ? '' : 's'}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `olderImages:${element.folder}`;
+  item.description = 'from earlier builds';
+  item.tooltip = `Images earlier builds of this model left, untagged (a container may still use one).\nPyML: Remove Old Images removes those no container uses.`;
+  item.iconPath = new vscode.ThemeIcon('history');
+  item.contextValue = 'pyml.olderImages';
+  return item;
+}
+
+/** The images a model's tree shows: tagged ones (the current image, its debug image), and the older, untagged ones. */
+export function splitImages(images: readonly ImageEntry[]): { current: ImageEntry[]; older: ImageEntry[] } {
+  return { current: images.filter((i) => i.tags.length > 0), older: images.filter((i) => i.tags.length === 0) };
 }
 
 export function statusText(model: RunningModel): string {

@@ -88,6 +88,12 @@ export class Cleanup {
       const folder = image.Labels[LABEL.folder] ?? '';
       if ([...this.dirs].some((d) => folder.startsWith(d + path.sep))) await e.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
     }
+    // Then the data images those models were built on (imageBuild.ts).
+    const dataImages = await e.docker.listImages({ filters: { label: [LABEL.dataOf] } });
+    for (const image of dataImages) {
+      const folder = image.Labels[LABEL.dataOf] ?? '';
+      if ([...this.dirs].some((d) => folder.startsWith(d + path.sep))) await e.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    }
     for (const d of this.dirs) await fs.rm(d, { recursive: true, force: true });
     this.containers.clear();
     this.images.clear();
