@@ -119,7 +119,7 @@ _WORKER = os.environ.get("PYML_WORKER", "")
 def _abort(context: grpc.ServicerContext, error: PymlError) -> None:
     code = _CODES[error.status]
     details = error.details()
-    trailing: List[Tuple[str, Any]] = [("pyml-worker", _WORKER)] if _WORKER else []
+    trailing: List[Tuple[str, Any]] = [(wire.WORKER_TRAILER, _WORKER)] if _WORKER else []
     if details is not None:
         text = details.get("traceback") or ""
         if text:

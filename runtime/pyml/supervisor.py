@@ -33,14 +33,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
-from . import grpc_server
+from . import grpc_server, wire
 from .dataplane import DataPlane
 from .proto import grpc_predict_v2_pb2 as pb
 
 log = logging.getLogger("pyml")
 
-WORKERS_HEADER = "pyml-workers"  # initial metadata of ServerLive/ServerReady: worker socket names, comma-separated
-WORKER_TRAILER = "pyml-worker"  # trailing metadata of a worker's error answers: its index
+WORKERS_HEADER = wire.WORKERS_HEADER  # initial metadata of ServerLive/ServerReady: worker socket names, comma-separated
+WORKER_TRAILER = wire.WORKER_TRAILER  # trailing metadata of a worker's error answers: its index
 WORKER_ENV = "PYML_WORKER"  # set in a worker's environment: its index (1-based)
 SUPERVISOR_ENV = "PYML_SUPERVISOR_PID"  # and the supervisor's pid (a worker stops when its supervisor dies)
 RESTART_LIMIT = 5  # consecutive starts that never became ready before a worker is left down
