@@ -7,7 +7,8 @@
 //  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
 //     measures its own baseline in the same run): the language server, the container build and dev
 //     mode, the panel's round trip, and batch prediction.
-// `--only activation,runtime,server,container,panel,batch,debug` runs a subset (default: all of them).
+//     The serving bench (bench/serving) compares one worker process with two in a model container.
+// `--only activation,runtime,server,container,panel,batch,debug,serving` runs a subset (default: all of them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +145,7 @@ const TS_BENCHES = Object.freeze({
   panel: { script: 'panel/roundtrip.js', needs: [], timeoutMs: 10 * 60_000 },
   batch: { script: 'batch/bench.js', needs: ['docker', 'image'], timeoutMs: 30 * 60_000 },
   debug: { script: 'debug/debugBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
+  serving: { script: 'serving/servingBench.js', needs: ['docker', 'image'], timeoutMs: 40 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
 
@@ -171,7 +173,7 @@ async function tsBench(name, bench) {
 }
 
 /** The lines worth a summary: ratios, targets and medians (everything else is in results.json). */
-const SUMMARY_KEYS = /ratio|target|budget|p50|median|rowsPerSecond|peak/i;
+const SUMMARY_KEYS = /ratio|target|budget|p50|p99|median|rowsPerSecond|requestsPerSecond|peak|errors|memoryFlat|loadAverage|cores/i;
 
 async function main() {
   const started = Date.now();
