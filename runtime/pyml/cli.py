@@ -10,6 +10,7 @@ import argparse
 import gc
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -277,7 +278,7 @@ def cpu_limit() -> int:
         except (OSError, ValueError):
             pass
     if quota is not None:
-        cores = min(cores, max(1, -(-quota // 1)))
+        cores = min(cores, max(1, math.ceil(quota)))
     return max(1, int(cores))
 
 

@@ -365,7 +365,7 @@ class Supervisor:
                 self.done(worker)
 
     def _call(self, worker: Worker, method: str, data: bytes, context: grpc.ServicerContext) -> bytes:
-        future = worker.callable(method).future(
+        future = worker.callable(method).future(  # type: ignore[attr-defined]
             data, timeout=context.time_remaining(), metadata=_passed_metadata(context.invocation_metadata())
         )
         context.add_callback(future.cancel)
@@ -436,17 +436,17 @@ def _outcome(fn: Callable[[], bytes]) -> Tuple[Optional[bytes], Optional[grpc.Rp
 
 def _worker_unreachable(error: grpc.RpcError) -> bool:
     """The worker did not answer (it died or is restarting), as opposed to the worker's own error."""
-    if error.code() != grpc.StatusCode.UNAVAILABLE:  # type: ignore[attr-defined]
+    if error.code() != grpc.StatusCode.UNAVAILABLE:
         return False
-    trailing = error.trailing_metadata() or ()  # type: ignore[attr-defined]
+    trailing = error.trailing_metadata() or ()
     return not any(key == WORKER_TRAILER for key, _ in trailing)
 
 
 def _relay_error(context: grpc.ServicerContext, error: grpc.RpcError) -> None:
-    trailing = error.trailing_metadata()  # type: ignore[attr-defined]
+    trailing = error.trailing_metadata()
     if trailing:
         context.set_trailing_metadata(tuple(trailing))
-    context.abort(error.code(), error.details() or "")  # type: ignore[attr-defined]
+    context.abort(error.code(), error.details() or "")
 
 
 _DROPPED = ("user-agent", "content-type", "te", "grpc-")

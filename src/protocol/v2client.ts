@@ -217,7 +217,7 @@ export class V2Client {
     try {
       return await this.call<Res>(method, request, options, target.client);
     } catch (err) {
-      if (err instanceof V2Error && err.unreachableWorker && !options.signal?.aborted) return this.call<Res>(method, request, options);
+      if (err instanceof V2Error && err.unreachableWorker && !options.signal?.aborted) return await this.call<Res>(method, request, options);
       throw err;
     } finally {
       balancer.release(target);

@@ -68,7 +68,7 @@ describe('container: several workers (pyml.run.workers)', function () {
   it('answers concurrent requests from both workers; a killed worker is reported, restarted, and requests after it answer', async () => {
     const model = await start('run');
     try {
-      assert.deepStrictEqual((await model.container.inspect()).Config.Cmd?.slice(-2), ['--workers', '2']);
+      assert.deepStrictEqual((await model.container.inspect()).Config.Cmd.slice(-2), ['--workers', '2']);
       assert.strictEqual(await model.client.workerCount(), 2);
       const pids = new Set((await Promise.all(Array.from({ length: 16 }, () => who(model, name, 30)))).map((w) => w.pid));
       assert.strictEqual(pids.size, 2, `answered by ${[...pids].join(', ')}`);
