@@ -9,6 +9,7 @@
 //     mode, the panel's round trip, and batch prediction.
 //     rebuild: a model.py edit with 500 MB in data/ against the first build (bench/rebuild).
 // `--only NAME,...` runs a subset of the names below (default: all of them).
+//     The serving bench (bench/serving) compares one worker process with two in a model container.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,6 +148,7 @@ const TS_BENCHES = Object.freeze({
   debug: { script: 'debug/debugBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
   cluster: { script: 'cluster/bench.js', needs: ['docker', 'image'], timeoutMs: 60 * 60_000 },
   rebuild: { script: 'rebuild/rebuildBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
+  serving: { script: 'serving/servingBench.js', needs: ['docker', 'image'], timeoutMs: 40 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
 
@@ -174,7 +176,7 @@ async function tsBench(name, bench) {
 }
 
 /** The lines worth a summary: ratios, targets and medians (everything else is in results.json). */
-const SUMMARY_KEYS = /ratio|target|budget|p50|median|rowsPerSecond|peak|load|cores|firstBuild/i;
+const SUMMARY_KEYS = /ratio|target|budget|p50|p99|median|rowsPerSecond|requestsPerSecond|peak|errors|memoryFlat|load|cores|firstBuild|GBps|gbPerSecond/i;
 
 async function main() {
   const started = Date.now();

@@ -7,6 +7,8 @@ export interface PymlConfig {
   readonly runNetwork: boolean;
   readonly runMemory: string;
   readonly runCpus: number;
+  /** Model processes per container; 0: one per core of runCpus. */
+  readonly runWorkers: number;
   readonly maxMessageMB: number;
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
@@ -24,6 +26,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.run.network': 'restartContainer',
   'pyml.run.memory': 'restartContainer',
   'pyml.run.cpus': 'restartContainer',
+  'pyml.run.workers': 'restartContainer',
   'pyml.grpc.maxMessageMB': 'restartContainer',
   'pyml.predict.timeoutSeconds': 'none',
   'pyml.devMode.reloadOnSave': 'none',
@@ -43,6 +46,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     runNetwork: c.get<boolean>('run.network', false),
     runMemory: c.get<string>('run.memory', '2g'),
     runCpus: c.get<number>('run.cpus', 2),
+    runWorkers: c.get<number>('run.workers', 0),
     maxMessageMB: c.get<number>('grpc.maxMessageMB', 512),
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),

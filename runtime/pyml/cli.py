@@ -10,6 +10,7 @@ import argparse
 import gc
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -69,7 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="largest request or response in MiB (default %d)" % DEFAULT_MAX_MESSAGE_MB,
     )
-    serve.add_argument("--workers", type=int, default=8, metavar="N", help="request threads (default 8)")
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="model processes, each with its own copy of the model, behind this one address; "
+        "`auto`: the container's CPU limit (default 1; see pyml/supervisor.py)",
+    )
+    serve.add_argument("--threads", type=int, default=8, metavar="N", help="request threads of each process (default 8)")
     serve.add_argument(
         "--grace-seconds",
         type=float,
@@ -150,8 +159,8 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
     if not 1 <= args.max_message_mb <= MAX_MESSAGE_MB_LIMIT:
         _fail("--max-message-mb must be between 1 and %d, got %d" % (MAX_MESSAGE_MB_LIMIT, args.max_message_mb))
         return EXIT_CONFIG
-    if args.workers < 1:
-        _fail("--workers must be at least 1")
+    if args.threads < 1:
+        _fail("--threads must be at least 1")
         return EXIT_CONFIG
     socket_path = os.path.abspath(args.socket) if args.socket else None  # before chdir
     debug_socket = os.path.abspath(args.debug_socket) if args.debug_socket else None
@@ -161,6 +170,18 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
         _fail(e.message, e.details())
         return EXIT_CONFIG
     os.chdir(model_dir)
+
+    if args.workers > 1:
+        if debug_socket or args.debug_port is not None:
+            log.warning("debugging: serving with 1 worker, not %d (the debugger attaches to one process)", args.workers)
+        else:
+            from . import supervisor
+
+            return supervisor.serve(args, model_dir, socket_path, args.workers)
+    if os.environ.get("PYML_WORKER"):
+        from . import supervisor
+
+        supervisor.die_with_supervisor()
 
     debugger = None
     if debug_socket or args.debug_port is not None:
@@ -176,7 +197,7 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
         return EXIT_CONFIG
 
     dataplane = DataPlane(model_dir)
-    server = grpc_server.create_server(dataplane, args.max_message_mb * 1024 * 1024, args.workers)
+    server = grpc_server.create_server(dataplane, args.max_message_mb * 1024 * 1024, args.threads)
     identity = None
     try:
         if socket_path:
@@ -247,9 +268,47 @@ def _serve(args: argparse.Namespace, model_dir: Path) -> int:
     return code
 
 
+def _worker_count(value: str) -> int:
+    if value == "auto":
+        return cpu_limit()
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number of processes or `auto`, got %r" % value) from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, got %d" % n)
+    return n
+
+
+def cpu_limit() -> int:
+    """The cores this process may use: the cgroup's CPU quota (Docker's --cpus), rounded up, else the CPUs it may run on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    quota = None
+    try:  # cgroup v2: "max 100000" or "200000 100000"
+        q, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if q != "max":
+            quota = int(q) / int(period)
+    except (OSError, ValueError):
+        try:  # cgroup v1
+            q = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text().strip()
+            period = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text().strip()
+            if int(q) > 0:
+                quota = int(q) / int(period)
+        except (OSError, ValueError):
+            pass
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, int(cores))
+
+
 def _setup_logging(level: str) -> None:
-    """pyml's own log lines on stderr at `level`; other libraries' at WARNING and up."""
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+    """pyml's own log lines on stderr at `level`; other libraries' at WARNING and up. A worker's lines say which."""
+    worker = os.environ.get("PYML_WORKER")
+    name = "%(name)s[w" + worker + "]" if worker else "%(name)s"
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format=name + " %(levelname)s %(message)s")
     log.setLevel(getattr(logging, level.upper()))
 
 

@@ -48,10 +48,10 @@ def server_options(max_message_bytes: int) -> List[Tuple[str, Any]]:
     ]
 
 
-def create_server(dataplane: DataPlane, max_message_bytes: int, workers: int) -> grpc.Server:
+def create_server(dataplane: DataPlane, max_message_bytes: int, threads: int) -> grpc.Server:
     handlers = _handlers(dataplane)
     return grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pyml-rpc"),
+        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pyml-rpc"),
         handlers=[grpc.method_handlers_generic_handler(SERVICE, handlers)],
         options=server_options(max_message_bytes),
     )
@@ -111,18 +111,26 @@ def _guard(fn: Callable[[Any], Any]) -> Callable[[Any, grpc.ServicerContext], An
     return handler
 
 
+# In a worker process of `serve --workers N` (pyml/supervisor.py): its index, sent with every error
+# answer so that a balancing client tells the model's own errors from a worker that did not answer.
+_WORKER = os.environ.get("PYML_WORKER", "")
+
+
 def _abort(context: grpc.ServicerContext, error: PymlError) -> None:
     code = _CODES[error.status]
     details = error.details()
+    trailing: List[Tuple[str, Any]] = [(wire.WORKER_TRAILER, _WORKER)] if _WORKER else []
     if details is not None:
         text = details.get("traceback") or ""
         if text:
             log.error("%s\n%s", error.message, text.rstrip())
         else:
             log.error("%s", error.message)
-        context.set_trailing_metadata(((wire.ERROR_TRAILER, tracebacks.encode(details)),))
+        trailing.append((wire.ERROR_TRAILER, tracebacks.encode(details)))
     else:
         log.debug("%s: %s", code.name, error.message)
+    if trailing:
+        context.set_trailing_metadata(tuple(trailing))
     message = error.message if len(error.message) <= 2000 else error.message[:1997] + "..."
     context.abort(code, message)
 
@@ -137,11 +145,7 @@ def bind_unix(server: grpc.Server, path: str) -> Tuple[str, Tuple[int, int]]:
     any other kind of file, is an error. Returns the address and the socket's
     (device, inode) so that shutdown removes this very file.
     """
-    if len(path.encode()) > SOCKET_PATH_MAX:
-        raise BindError(
-            "socket path is %d bytes, over the %d-byte limit of Unix sockets: %s; use a shorter folder (e.g. under /tmp)"
-            % (len(path.encode()), SOCKET_PATH_MAX, path)
-        )
+    check_socket_path(path)
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise BindError("socket folder %s does not exist; create it or pass another --socket" % folder)
@@ -161,6 +165,23 @@ def bind_unix(server: grpc.Server, path: str) -> Tuple[str, Tuple[int, int]]:
     os.chmod(path, 0o600)
     st = os.stat(path)
     return "unix://" + path, (st.st_dev, st.st_ino)
+
+
+def check_socket_path(path: str) -> None:
+    if len(path.encode()) > SOCKET_PATH_MAX:
+        raise BindError(
+            "socket path is %d bytes, over the %d-byte limit of Unix sockets: %s; use a shorter folder (e.g. under /tmp)"
+            % (len(path.encode()), SOCKET_PATH_MAX, path)
+        )
+
+
+def remove_stale_socket(path: str) -> None:
+    """Removes the socket file `path` when nothing answers on it (a worker that was killed leaves one)."""
+    try:
+        if stat.S_ISSOCK(os.lstat(path).st_mode) and not _socket_answers(path):
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def bind_tcp(server: grpc.Server, host: str, port: int) -> str:

@@ -37,6 +37,11 @@ PREDICT_MS_PARAM = "pyml_predict_ms"
 ERROR_TRAILER = "pyml-error-bin"
 # A failed model load prints the same report as its last stderr line, after this prefix.
 ERROR_JSON_PREFIX = "PYML_ERROR_JSON "
+# `serve --workers N` (supervisor.py): initial metadata of ServerLive/ServerReady naming the worker
+# sockets (comma-separated file names in the main socket's folder), and the trailing metadata key of
+# a worker's error answers holding its index (a client tells a model's error from a worker that died).
+WORKERS_HEADER = "pyml-workers"
+WORKER_TRAILER = "pyml-worker"
 
 Buffer = Union[bytes, memoryview, "np.ndarray"]  # anything with the buffer protocol, C-contiguous
 

@@ -223,6 +223,7 @@ export class ContainerManager implements vscode.Disposable {
       network: config.runNetwork,
       memory: config.runMemory,
       cpus: config.runCpus,
+      workers: config.runWorkers,
       maxMessageMB: config.maxMessageMB,
       protoPath: this.host.asAbsolutePath('runtime/pyml/proto/grpc_predict_v2.proto'),
     };

@@ -19,6 +19,8 @@ export interface RunSettings {
   readonly network: boolean;
   readonly memory: string;
   readonly cpus: number;
+  /** pyml.run.workers: model processes; 0 or absent: one per core of `cpus`. */
+  readonly workers?: number;
   readonly maxMessageMB: number;
   /** Absolute path of grpc_predict_v2.proto. */
   readonly protoPath: string;
@@ -83,6 +85,7 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
     network: settings.network,
     memory: settings.memory,
     cpus: settings.cpus,
+    ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
     maxMessageMB: settings.maxMessageMB,
     ...(socketDir !== undefined ? { socketDir } : {}),
     ...(address !== undefined ? { address } : {}),

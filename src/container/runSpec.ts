@@ -24,6 +24,8 @@ export interface RunSpecInput {
   readonly memory: string;
   /** pyml.run.cpus */
   readonly cpus: number;
+  /** pyml.run.workers: model processes in the container; 0 or absent: one per core of `cpus`. */
+  readonly workers?: number;
   readonly maxMessageMB: number;
   /** Unix socket transport: the host folder to bind-mount; TCP when absent. */
   readonly socketDir?: string;
@@ -51,14 +53,25 @@ export function parseMemory(value: string): number {
   return bytes;
 }
 
+/** Model processes a container runs: the setting when set, else its CPU limit rounded up (at least 1). */
+export function workerCount(setting: number | undefined, cpus: number): number {
+  if (setting !== undefined && setting >= 1) return Math.floor(setting);
+  return Math.max(1, Math.ceil(cpus));
+}
+
 export function containerSpec(input: RunSpecInput): ContainerCreateOptions {
   const user = containerUser(input.hostUser, input.rootless);
   const unix = input.socketDir !== undefined;
   const binds = unix && input.socketDir ? [`${input.socketDir}:${IMAGE_PATHS.socketDir}`] : [];
   if (input.mode === 'dev') binds.push(`${input.folder}:${IMAGE_PATHS.model}:ro`);
-  const cmd = unix
-    ? serveArgs({ socket: IMAGE_PATHS.socket, maxMessageMB: input.maxMessageMB })
-    : serveArgs({ port: CONTAINER_PORT, maxMessageMB: input.maxMessageMB });
+  const workers = workerCount(input.workers, input.cpus);
+  const cmd = [
+    ...(unix
+      ? serveArgs({ socket: IMAGE_PATHS.socket, maxMessageMB: input.maxMessageMB })
+      : serveArgs({ port: CONTAINER_PORT, maxMessageMB: input.maxMessageMB })),
+    // Several model processes behind the one address (runtime/pyml/supervisor.py).
+    ...(workers > 1 ? ['--workers', String(workers)] : []),
+  ];
   // A published port needs a network; the port is bound to 127.0.0.1 only.
   const networkMode = input.network || !unix ? 'bridge' : 'none';
   return {

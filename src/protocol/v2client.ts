@@ -8,7 +8,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
-import { ERROR_TRAILER } from './wire';
+import { ERROR_TRAILER, WORKERS_HEADER } from './wire';
+import { WorkerBalancer, workerAddresses, workerUnreachable, type WorkerTarget } from './workerBalancer';
 import type {
   ModelIndexEntry,
   ModelInferRequest,
@@ -26,6 +27,11 @@ export interface V2ClientOptions {
   readonly maxMessageBytes: number;
   /** Deadline of calls that give none, in milliseconds (default 10 s; inference and loads give their own). */
   readonly defaultDeadlineMs?: number;
+  /**
+   * Spread ModelInfer calls over the worker processes of a PyML container that advertises them (default
+   * true; see workerBalancer.ts). Off: every call goes to the address as given.
+   */
+  readonly balanceWorkers?: boolean;
 }
 
 export interface CallOptions {
@@ -55,6 +61,9 @@ export class V2Error extends Error {
   get isConnectionFailure(): boolean {
     return this.code === grpc.status.UNAVAILABLE;
   }
+
+  /** UNAVAILABLE without a worker's mark: the call never reached a model process. */
+  unreachableWorker = false;
 }
 
 /** `unix:///abs/path` for socket paths, else the address as given (`host:port`). */
@@ -85,18 +94,29 @@ export class V2Client {
   private readonly client: grpc.Client;
   private readonly service: grpc.ServiceDefinition;
   private readonly defaultDeadlineMs: number;
+  private readonly channelOptions: grpc.ChannelOptions;
+  /** The container's worker processes, once asked (undefined: not asked yet or not a multi-worker server). */
+  private workers: Promise<WorkerBalancer | undefined> | undefined;
+  private closed = false;
 
   constructor(address: string, options: V2ClientOptions) {
     this.address = normalizeAddress(address);
     this.service = serviceDefinition(options.protoPath);
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 10_000;
-    this.client = new grpc.Client(this.address, grpc.credentials.createInsecure(), {
+    this.channelOptions = {
       'grpc.max_send_message_length': options.maxMessageBytes,
       'grpc.max_receive_message_length': options.maxMessageBytes,
       // A model container that restarts is found again quickly.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
-    });
+    };
+    this.client = new grpc.Client(this.address, grpc.credentials.createInsecure(), this.channelOptions);
+    if (options.balanceWorkers === false || !this.address.startsWith('unix:')) this.workers = Promise.resolve(undefined);
+  }
+
+  /** How many worker processes this client spreads its inference calls over (0: none, every call goes to the address). */
+  async workerCount(): Promise<number> {
+    return (await this.balancer())?.size ?? 0;
   }
 
   async serverLive(options?: CallOptions): Promise<boolean> {
@@ -128,7 +148,7 @@ export class V2Client {
   }
 
   async modelInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
-    const r = await this.call<ModelInferResponse>('ModelInfer', request, options);
+    const r = await this.balancedCall<ModelInferResponse>('ModelInfer', request, options);
     return { ...r, outputs: r.outputs.map((t) => ({ ...t, shape: t.shape.map(Number) })) };
   }
 
@@ -153,10 +173,64 @@ export class V2Client {
   }
 
   close(): void {
+    this.closed = true;
     this.client.close();
+    void this.workers?.then((b) => b?.close(), () => undefined);
   }
 
-  private call<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
+  /**
+   * The balancer over the server's worker processes: asked once, with ServerLive (whose `pyml-workers`
+   * header names them), on the first inference call. A server that does not answer yet is asked again
+   * on the next call; one without the header is a single process.
+   */
+  private balancer(): Promise<WorkerBalancer | undefined> {
+    this.workers ??= this.discoverWorkers().then(
+      (b) => {
+        if (this.closed) b?.close();
+        return this.closed ? undefined : b;
+      },
+      () => {
+        this.workers = undefined; // not reachable yet: ask again next time
+        return undefined;
+      },
+    );
+    return this.workers;
+  }
+
+  private async discoverWorkers(): Promise<WorkerBalancer | undefined> {
+    let header = '';
+    await this.call('ServerLive', {}, { deadlineMs: 5000 }, this.client, (metadata) => {
+      header = String(metadata.get(WORKERS_HEADER)[0] ?? '');
+    });
+    const addresses = workerAddresses(this.address, header);
+    return addresses.length ? new WorkerBalancer(addresses, this.channelOptions) : undefined;
+  }
+
+  /**
+   * A call to the worker with the fewest calls in flight; one that did not reach its worker (dead or
+   * restarting) is sent again through the main address, whose forwarder picks a worker that serves.
+   */
+  private async balancedCall<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
+    const balancer = await this.balancer();
+    const target: WorkerTarget | undefined = balancer?.acquire();
+    if (!balancer || !target) return this.call<Res>(method, request, options);
+    try {
+      return await this.call<Res>(method, request, options, target.client);
+    } catch (err) {
+      if (err instanceof V2Error && err.unreachableWorker && !options.signal?.aborted) return await this.call<Res>(method, request, options);
+      throw err;
+    } finally {
+      balancer.release(target);
+    }
+  }
+
+  private call<Res>(
+    method: string,
+    request: object,
+    options: CallOptions = {},
+    client: grpc.Client = this.client,
+    onMetadata?: (metadata: grpc.Metadata) => void,
+  ): Promise<Res> {
     const def = this.service[method];
     if (!def) return Promise.reject(new Error(`${SERVICE_NAME} has no method ${method}`));
     return new Promise<Res>((resolve, reject) => {
@@ -169,7 +243,7 @@ export class V2Client {
       const onAbort = (): void => {
         call.cancel();
       };
-      const call = this.client.makeUnaryRequest<object, Res>(
+      const call = client.makeUnaryRequest<object, Res>(
         def.path,
         def.requestSerialize as (value: object) => Buffer,
         def.responseDeserialize as (value: Buffer) => Res,
@@ -183,6 +257,7 @@ export class V2Client {
           else resolve(response);
         },
       );
+      if (onMetadata) call.on('metadata', onMetadata);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -191,7 +266,9 @@ export class V2Client {
 function toV2Error(method: string, err: grpc.ServiceError): V2Error {
   const trailer = err.metadata.get(ERROR_TRAILER)[0];
   const report = trailer === undefined ? undefined : parseModelErrorReport(trailer);
-  return new V2Error(method, err.code, err.details || err.message, report);
+  const error = new V2Error(method, err.code, err.details || err.message, report);
+  if (workerUnreachable(err)) error.unreachableWorker = true;
+  return error;
 }
 
 function statusName(code: grpc.status): string {

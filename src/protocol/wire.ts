@@ -26,3 +26,11 @@ export const PREDICT_MS_PARAM = 'pyml_predict_ms';
 export const ERROR_TRAILER = 'pyml-error-bin';
 /** A failed model load prints the same report as its last stderr line, after this prefix. */
 export const ERROR_JSON_PREFIX = 'PYML_ERROR_JSON ';
+
+/**
+ * Initial metadata of ServerLive/ServerReady from a container serving several worker processes: the
+ * worker sockets' file names, comma-separated, in the main socket's folder (runtime/pyml/supervisor.py).
+ */
+export const WORKERS_HEADER = 'pyml-workers';
+/** Trailing metadata of a worker's error answer: the worker's index (its absence marks a worker that did not answer). */
+export const WORKER_TRAILER = 'pyml-worker';

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { containerSpec, containerUser, parseMemory, type RunSpecInput } from '../../../src/container/runSpec';
+import { containerSpec, containerUser, parseMemory, workerCount, type RunSpecInput } from '../../../src/container/runSpec';
 import { MAX_SOCKET_PATH_BYTES, prepareSocketDir, socketBaseDir, socketLocation } from '../../../src/container/socketDir';
 
 /** Where a Unix socket cannot cross into the container: no socket folder, a published port. */
@@ -31,7 +31,8 @@ describe('containerSpec', () => {
     assert.deepStrictEqual(spec.HostConfig.CapDrop, ['ALL']);
     assert.deepStrictEqual(spec.HostConfig.SecurityOpt, ['no-new-privileges']);
     assert.deepStrictEqual(spec.HostConfig.Binds, ['/tmp/pyml-1000/0123456789:/run/pyml']);
-    assert.deepStrictEqual(spec.Cmd, ['serve', '/opt/pyml/model', '--socket', '/run/pyml/model.sock', '--max-message-mb', '512']);
+    // 1.5 cores: two model processes (pyml.run.workers 0, the default).
+    assert.deepStrictEqual(spec.Cmd, ['serve', '/opt/pyml/model', '--socket', '/run/pyml/model.sock', '--max-message-mb', '512', '--workers', '2']);
     assert.deepStrictEqual(spec.Labels, {
       'dev.pyml.name': 'churn',
       'dev.pyml.folder': '/work/churn',
@@ -46,6 +47,16 @@ describe('containerSpec', () => {
     const spec = containerSpec({ ...base, mode: 'dev' });
     assert.deepStrictEqual(spec.HostConfig?.Binds, ['/tmp/pyml-1000/0123456789:/run/pyml', '/work/churn:/opt/pyml/model:ro']);
     assert.strictEqual(spec.Labels?.['dev.pyml.mode'], 'dev');
+  });
+
+  it('runs pyml.run.workers model processes, by default one per core of the CPU limit', () => {
+    assert.strictEqual(workerCount(undefined, 2), 2);
+    assert.strictEqual(workerCount(0, 1.5), 2);
+    assert.strictEqual(workerCount(0, 0.5), 1);
+    assert.strictEqual(workerCount(3, 1), 3);
+    assert.deepStrictEqual(containerSpec({ ...base, cpus: 1 }).Cmd?.slice(-2), ['--max-message-mb', '512']);
+    assert.deepStrictEqual(containerSpec({ ...base, cpus: 1, workers: 4 }).Cmd?.slice(-2), ['--workers', '4']);
+    assert.deepStrictEqual(containerSpec({ ...tcp, workers: 1 }).Cmd?.includes('--workers'), false);
   });
 
   it('gives network access only when asked', () => {

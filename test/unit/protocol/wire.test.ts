@@ -31,6 +31,8 @@ const README_FORMS: Readonly<Record<keyof typeof wire, (v: string) => string>> =
   PREDICT_MS_PARAM: (v) => `\`${v}\``,
   ERROR_TRAILER: (v) => `\`${v}\``,
   ERROR_JSON_PREFIX: (v) => `\`${v}{...}\``,
+  WORKERS_HEADER: (v) => `\`${v}\``,
+  WORKER_TRAILER: (v) => `\`${v}\``,
 };
 
 describe('wire conventions, declared once per language', () => {
