@@ -11,6 +11,10 @@ export interface PymlConfig {
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
   readonly rowsPerBatch: number;
+  /** pyml.sharedMemory.enabled: big requests to local containers through shared memory. */
+  readonly sharedMemoryEnabled: boolean;
+  /** pyml.sharedMemory.thresholdMB: from this request size on. */
+  readonly sharedMemoryThresholdMB: number;
 }
 
 /** What a change of each setting requires of the running parts. */
@@ -26,6 +30,9 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.predict.timeoutSeconds': 'none',
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
+  // The region folder is mounted when the container starts; its client keeps the threshold it started with.
+  'pyml.sharedMemory.enabled': 'restartContainer',
+  'pyml.sharedMemory.thresholdMB': 'restartContainer',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
@@ -44,6 +51,8 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
     rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
+    sharedMemoryEnabled: c.get<boolean>('sharedMemory.enabled', true),
+    sharedMemoryThresholdMB: Math.max(0, c.get<number>('sharedMemory.thresholdMB', 1)),
   };
 }
 

@@ -23,6 +23,8 @@ export const LABEL = {
   address: 'dev.pyml.address',
   /** Container: the host folder that holds the socket. */
   socketDir: 'dev.pyml.socket-dir',
+  /** Container: the host folder of its shared-memory regions (under /dev/shm). */
+  shmDir: 'dev.pyml.shm-dir',
 } as const;
 
 /** Where the model lives inside the image. */

@@ -8,6 +8,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
+import { SharedMemoryChannel, type SharedMemoryOptions } from './shmChannel';
+import { sharedMemoryOf } from './shmLocal';
 import { ERROR_TRAILER } from './wire';
 import type {
   ModelIndexEntry,
@@ -15,6 +17,7 @@ import type {
   ModelInferResponse,
   ModelMetadataResponse,
   ServerMetadataResponse,
+  SharedMemoryRegionStatus,
 } from './v2types';
 
 export const SERVICE_NAME = 'inference.GRPCInferenceService';
@@ -26,6 +29,11 @@ export interface V2ClientOptions {
   readonly maxMessageBytes: number;
   /** Deadline of calls that give none, in milliseconds (default 10 s; inference and loads give their own). */
   readonly defaultDeadlineMs?: number;
+  /**
+   * Big requests through this folder's shared memory (Triton's system shared-memory extension); by
+   * default the folder the container layer recorded for this address (shmLocal.ts), if any.
+   */
+  readonly sharedMemory?: SharedMemoryOptions;
 }
 
 export interface CallOptions {
@@ -85,6 +93,7 @@ export class V2Client {
   private readonly client: grpc.Client;
   private readonly service: grpc.ServiceDefinition;
   private readonly defaultDeadlineMs: number;
+  private readonly shm: SharedMemoryChannel | undefined;
 
   constructor(address: string, options: V2ClientOptions) {
     this.address = normalizeAddress(address);
@@ -97,6 +106,23 @@ export class V2Client {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });
+    const shm = options.sharedMemory ?? sharedMemoryOf(this.address);
+    this.shm = shm
+      ? new SharedMemoryChannel(
+          {
+            register: (name, key, offset, byteSize, o) => this.systemSharedMemoryRegister(name, key, offset, byteSize, o),
+            unregister: (name, o) => this.systemSharedMemoryUnregister(name, o),
+            modelMetadata: (name, version, o) => this.modelMetadata(name, version, o),
+            infer: (request, o) => this.grpcInfer(request, o),
+          },
+          shm,
+        )
+      : undefined;
+  }
+
+  /** The shared-memory channel of big requests, when this client has one. */
+  get sharedMemory(): SharedMemoryChannel | undefined {
+    return this.shm;
   }
 
   async serverLive(options?: CallOptions): Promise<boolean> {
@@ -127,7 +153,14 @@ export class V2Client {
     };
   }
 
-  async modelInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
+  /** ModelInfer; requests over the shared-memory threshold travel through shared memory when the client has a folder. */
+  modelInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
+    if (this.shm?.wants(request)) return this.shm.infer(request, options);
+    return this.grpcInfer(request, options);
+  }
+
+  /** ModelInfer with every byte in the gRPC message. */
+  async grpcInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
     const r = await this.call<ModelInferResponse>('ModelInfer', request, options);
     return { ...r, outputs: r.outputs.map((t) => ({ ...t, shape: t.shape.map(Number) })) };
   }
@@ -142,6 +175,28 @@ export class V2Client {
     await this.call('RepositoryModelLoad', { repository_name: '', model_name: modelName, parameters: {} }, options);
   }
 
+  /** System shared-memory extension: the registered regions (all, or the one named), by name. */
+  async systemSharedMemoryStatus(name = '', options?: CallOptions): Promise<Readonly<Record<string, SharedMemoryRegionStatus>>> {
+    const r = await this.call<{ regions: Record<string, { name: string; key: string; offset: string; byte_size: string }> }>(
+      'SystemSharedMemoryStatus',
+      { name },
+      options,
+    );
+    const out: Record<string, SharedMemoryRegionStatus> = {};
+    for (const [k, v] of Object.entries(r.regions)) out[k] = { name: v.name, key: v.key, offset: Number(v.offset), byte_size: Number(v.byte_size) };
+    return out;
+  }
+
+  /** System shared-memory extension: registers `byteSize` bytes at `offset` of the shared-memory object `key`. */
+  async systemSharedMemoryRegister(name: string, key: string, offset: number, byteSize: number, options?: CallOptions): Promise<void> {
+    await this.call('SystemSharedMemoryRegister', { name, key, offset, byte_size: byteSize }, options);
+  }
+
+  /** System shared-memory extension: unregisters a region (an empty name: every region). */
+  async systemSharedMemoryUnregister(name: string, options?: CallOptions): Promise<void> {
+    await this.call('SystemSharedMemoryUnregister', { name }, options);
+  }
+
   /** Resolves once the channel is connected, or rejects after `deadlineMs`. */
   waitForConnected(deadlineMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -152,8 +207,15 @@ export class V2Client {
     });
   }
 
+  /** Closes the connection; the shared-memory regions of this client are unregistered and removed first. */
   close(): void {
-    this.client.close();
+    if (this.shm) {
+      void this.shm.close().finally(() => {
+        this.client.close();
+      });
+    } else {
+      this.client.close();
+    }
   }
 
   private call<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
