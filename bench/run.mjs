@@ -7,7 +7,7 @@
 //  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
 //     measures its own baseline in the same run): the language server, the container build and dev
 //     mode, the panel's round trip, and batch prediction.
-// `--only activation,runtime,server,container,panel,batch,debug` runs a subset (default: all of them).
+// `--only activation,runtime,server,container,panel,batch,debug,shm` runs a subset (default: all of them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,7 @@ const TS_BENCHES = Object.freeze({
   panel: { script: 'panel/roundtrip.js', needs: [], timeoutMs: 10 * 60_000 },
   batch: { script: 'batch/bench.js', needs: ['docker', 'image'], timeoutMs: 30 * 60_000 },
   debug: { script: 'debug/debugBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
+  shm: { script: 'shm/shmBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
 

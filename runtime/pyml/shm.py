@@ -221,6 +221,7 @@ class SharedMemory:
         full: List[Any] = [b""] * len(inputs)
         for position, tensor_raw in zip(inline, raw):
             full[position] = tensor_raw
+        block = _one_block(inputs, slices)
         for position, (tensor, s) in enumerate(zip(inputs, slices)):
             if s is None:
                 if not raw and tensor.HasField("contents"):
@@ -232,7 +233,7 @@ class SharedMemory:
             if tensor.HasField("contents"):
                 raise InvalidInput(tensor.name, "names shared-memory region '%s' and also has contents; use one or the other" % s.region)
             _check_input_size(tensor, s)
-            full[position] = self.read(tensor.name, s)
+            full[position] = self.read(tensor.name, s, None if block is None else block[position])
         return ShmRequest(wire.InferRequest(request.key, request.id_field, full), outputs)
 
     def _check_outputs(self, outputs: Dict[str, Slice]) -> None:
@@ -249,10 +250,10 @@ class SharedMemory:
                     )
             seen.append((name, s))
 
-    def read(self, tensor: str, s: Slice) -> "np.ndarray":
-        """The bytes of an input slice, copied out of the region."""
+    def read(self, tensor: str, s: Slice, into: Optional["np.ndarray"] = None) -> "np.ndarray":
+        """The bytes of an input slice, copied out of the region (into `into`, of byte_size bytes, when given)."""
         opened, start = self._locate("input", tensor, s)
-        out = np.empty(s.byte_size, dtype=np.uint8)
+        out = np.empty(s.byte_size, dtype=np.uint8) if into is None else into
         view = memoryview(out)
         done = 0
         while done < s.byte_size:
@@ -446,6 +447,22 @@ def _slice_of(what: str, tensor: str, params: Any) -> Optional[Slice]:
         raise SharedMemoryError("%s '%s': names region '%s' without %s" % (what, tensor, p.string_param, SIZE_PARAM))
     offset = _int_param(what, tensor, params, OFFSET_PARAM) if OFFSET_PARAM in params else 0
     return Slice(p.string_param, offset, _int_param(what, tensor, params, SIZE_PARAM))
+
+
+def _one_block(inputs: Any, slices: Sequence[Optional[Slice]]) -> Optional["np.ndarray"]:
+    """For inputs all in shared memory, of one fixed-width datatype and one size (a DataFrame of one
+    numeric dtype): one (inputs, bytes) array whose rows receive them, so the frame is built without
+    another copy (frames.FrameLayout.build_from_raw). None otherwise."""
+    if len(inputs) < 2 or any(s is None for s in slices):
+        return None
+    size = slices[0].byte_size  # type: ignore[union-attr]
+    datatype = inputs[0].datatype
+    dtype = _BY_DATATYPE.get(datatype)
+    if dtype is None or dtype.wire is None or not size:
+        return None
+    if any(t.datatype != datatype or s.byte_size != size for t, s in zip(inputs, slices)):  # type: ignore[union-attr]
+        return None
+    return np.empty((len(inputs), size), dtype=np.uint8)
 
 
 def _check_input_size(tensor: Any, s: Slice) -> None:

@@ -31,9 +31,10 @@ export interface V2ClientOptions {
   readonly defaultDeadlineMs?: number;
   /**
    * Big requests through this folder's shared memory (Triton's system shared-memory extension); by
-   * default the folder the container layer recorded for this address (shmLocal.ts), if any.
+   * default the folder the container layer recorded for this address (shmLocal.ts), if any; `false`:
+   * always gRPC bytes.
    */
-  readonly sharedMemory?: SharedMemoryOptions;
+  readonly sharedMemory?: SharedMemoryOptions | false;
 }
 
 export interface CallOptions {
@@ -106,7 +107,7 @@ export class V2Client {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });
-    const shm = options.sharedMemory ?? sharedMemoryOf(this.address);
+    const shm = options.sharedMemory === false ? undefined : (options.sharedMemory ?? sharedMemoryOf(this.address));
     this.shm = shm
       ? new SharedMemoryChannel(
           {
