@@ -254,7 +254,7 @@ class SharedMemory:
         """The bytes of an input slice, copied out of the region (into `into`, of byte_size bytes, when given)."""
         opened, start = self._locate("input", tensor, s)
         out = np.empty(s.byte_size, dtype=np.uint8) if into is None else into
-        view = memoryview(out)
+        view = memoryview(out)  # type: ignore[arg-type]  # numpy arrays have the buffer protocol
         done = 0
         while done < s.byte_size:
             n = os.preadv(opened.fd, [view[done:]], start + done)

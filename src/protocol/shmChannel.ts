@@ -24,6 +24,7 @@ import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from './wire';
 export const REGION_PARAM = 'shared_memory_region';
 export const OFFSET_PARAM = 'shared_memory_offset';
 export const SIZE_PARAM = 'shared_memory_byte_size';
+const SHM_PARAMS = new Set([REGION_PARAM, OFFSET_PARAM, SIZE_PARAM]);
 /** ServerMetadata.extensions of a server that has it. */
 export const SHM_EXTENSION = 'system_shared_memory';
 export const DEFAULT_SHM_THRESHOLD_BYTES = 1024 * 1024;
@@ -226,8 +227,8 @@ export class SharedMemoryChannel {
         const offset = Number(o.parameters[OFFSET_PARAM]?.int64_param ?? 0);
         const byteSize = Number(o.parameters[SIZE_PARAM]?.int64_param ?? 0);
         raw[i] = await readAll(region.handle, offset, byteSize);
-        const { [REGION_PARAM]: _r, [OFFSET_PARAM]: _o, [SIZE_PARAM]: _s, ...rest } = o.parameters;
-        return { ...o, parameters: rest };
+        const parameters = Object.fromEntries(Object.entries(o.parameters).filter(([k]) => !SHM_PARAMS.has(k)));
+        return { ...o, parameters };
       }),
     );
     return { ...response, outputs, raw_output_contents: raw };
