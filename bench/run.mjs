@@ -7,9 +7,10 @@
 //  3. The TypeScript benchmarks compiled to out/bench (each prints JSON and writes `--json PATH`, and
 //     measures its own baseline in the same run): the language server, the container build and dev
 //     mode, the panel's round trip, and batch prediction.
-//     rebuild: a model.py edit with 500 MB in data/ against the first build (bench/rebuild).
+//     Issue benches: rebuild (a model.py edit with 500 MB in data/ against the first build), serving
+//     (one worker process against two), shm (shared memory against gRPC bytes), cluster (this machine
+//     against a local Dask cluster).
 // `--only NAME,...` runs a subset of the names below (default: all of them).
-//     The serving bench (bench/serving) compares one worker process with two in a model container.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,7 @@ const TS_BENCHES = Object.freeze({
   cluster: { script: 'cluster/bench.js', needs: ['docker', 'image'], timeoutMs: 60 * 60_000 },
   rebuild: { script: 'rebuild/rebuildBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
   serving: { script: 'serving/servingBench.js', needs: ['docker', 'image'], timeoutMs: 40 * 60_000 },
+  shm: { script: 'shm/shmBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];
 

@@ -15,6 +15,10 @@ export interface PymlConfig {
   readonly rowsPerBatch: number;
   /** Where PyML: Publish Image pushes (`registry.example.com/team`); '' until set. */
   readonly registry: string;
+  /** pyml.sharedMemory.enabled: big requests to local containers through shared memory. */
+  readonly sharedMemoryEnabled: boolean;
+  /** pyml.sharedMemory.thresholdMB: from this request size on. */
+  readonly sharedMemoryThresholdMB: number;
 }
 
 /** What a change of each setting requires of the running parts. */
@@ -32,6 +36,9 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
   'pyml.registry': 'none',
+  // The region folder is mounted when the container starts; its client keeps the threshold it started with.
+  'pyml.sharedMemory.enabled': 'restartContainer',
+  'pyml.sharedMemory.thresholdMB': 'restartContainer',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
@@ -52,6 +59,8 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
     rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
     registry: c.get<string>('registry', '').trim(),
+    sharedMemoryEnabled: c.get<boolean>('sharedMemory.enabled', true),
+    sharedMemoryThresholdMB: Math.max(0, c.get<number>('sharedMemory.thresholdMB', 1)),
   };
 }
 

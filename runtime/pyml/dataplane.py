@@ -14,7 +14,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from . import __version__, codecs, dtypes, loader, wire
+from . import __version__, codecs, dtypes, loader, shm, wire
 from .dtypes import DType
 from .errors import InvalidInput, InvalidRequest, ModelCodeError, ModelNotFound, ModelUnavailable, PymlError
 from .manifest import Manifest, TensorSpec
@@ -106,6 +106,8 @@ class DataPlane:
         self._state = "LOADING"
         self._reason = ""
         self._reload_lock = threading.Lock()
+        # System shared memory (Triton's extension): regions in PYML_SHM_DIR, shared by every process.
+        self.shm = shm.SharedMemory.from_environment()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -151,7 +153,8 @@ class DataPlane:
         return pb.ModelReadyResponse(ready=True)
 
     def server_metadata(self) -> Any:
-        return pb.ServerMetadataResponse(name=SERVER_NAME, version=__version__, extensions=EXTENSIONS)
+        extensions = EXTENSIONS + [shm.EXTENSION] if self.shm.enabled else EXTENSIONS
+        return pb.ServerMetadataResponse(name=SERVER_NAME, version=__version__, extensions=extensions)
 
     def model_metadata(self, request: Any) -> Any:
         m = self._require(request.name, request.version).manifest
@@ -185,7 +188,17 @@ class DataPlane:
         """A split ModelInferRequest -> serialized response head + raw output contents.
 
         wire.serialize_infer_response(head, raw_out) is the full ModelInferResponse.
+        Inputs and outputs that name a shared-memory region are read from and written to it (shm.py).
         """
+        if shm.SharedMemory.names_region(request):
+            resolved = self.shm.resolve(request)
+            head, raw_out = self._infer(resolved.request)
+            if resolved.outputs:
+                return self.shm.place_outputs(resolved.outputs, head, raw_out)
+            return head, raw_out
+        return self._infer(request)
+
+    def _infer(self, request: wire.InferRequest) -> Tuple[bytes, List[codecs.Buffer]]:
         plan = self._plan
         if plan is None:
             raise self._unavailable()

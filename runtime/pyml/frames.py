@@ -57,6 +57,21 @@ class RawBlock(NamedTuple):
         return RawBlock(first, tuple(position[s.name] for s in specs), rows.pop())
 
 
+def _rows_of_one_block(parts: Sequence[Any], size: int) -> Optional["np.ndarray"]:
+    """The writable 2-D uint8 array whose rows, in order, are `parts`, or None."""
+    first = parts[0] if parts else None
+    base = getattr(first, "base", None)
+    if not isinstance(base, np.ndarray) or base.dtype != np.uint8 or base.shape != (len(parts), size):
+        return None
+    if not (base.flags.c_contiguous and base.flags.writeable):
+        return None
+    start = base.ctypes.data
+    for i, part in enumerate(parts):
+        if getattr(part, "base", None) is not base or part.ctypes.data != start + i * size:
+            return None
+    return base
+
+
 class FrameLayout:
     """A DataFrame model's columns, with what every request reuses (column indexes)."""
 
@@ -103,7 +118,11 @@ class FrameLayout:
         for part in parts:
             if len(part) != size:
                 return None
-        if size * len(parts) <= _SMALL_BLOCK_BYTES:
+        shared = _rows_of_one_block(parts, size) if block.wire.isnative else None
+        if shared is not None:
+            # The rows of one block the request owns already (read from shared memory, shm.py): no copy.
+            values = shared.view(block.wire).reshape(len(parts), block.rows)
+        elif size * len(parts) <= _SMALL_BLOCK_BYTES:
             # One join into a writable bytearray: the least Python work for small requests.
             values = np.frombuffer(bytearray().join(parts), dtype=block.wire).reshape(len(parts), block.rows)
             if not block.wire.isnative:

@@ -82,6 +82,14 @@ def _handlers(dp: DataPlane) -> Dict[str, grpc.RpcMethodHandler]:
         dp.unload(request.model_name)
         return pb.RepositoryModelUnloadResponse()
 
+    def shm_register(request: Any) -> Any:
+        dp.shm.register(request.name, request.key, request.offset, request.byte_size)
+        return pb.SystemSharedMemoryRegisterResponse()
+
+    def shm_unregister(request: Any) -> Any:
+        dp.shm.unregister(request.name)
+        return pb.SystemSharedMemoryUnregisterResponse()
+
     return {
         "ServerLive": unary(lambda _: dp.server_live(), pb.ServerLiveRequest, pb.ServerLiveResponse),
         "ServerReady": unary(lambda _: dp.server_ready(), pb.ServerReadyRequest, pb.ServerReadyResponse),
@@ -92,6 +100,14 @@ def _handlers(dp: DataPlane) -> Dict[str, grpc.RpcMethodHandler]:
         "RepositoryIndex": unary(lambda _: dp.repository_index(), pb.RepositoryIndexRequest, pb.RepositoryIndexResponse),
         "RepositoryModelLoad": unary(reload, pb.RepositoryModelLoadRequest, pb.RepositoryModelLoadResponse),
         "RepositoryModelUnload": unary(unload, pb.RepositoryModelUnloadRequest, pb.RepositoryModelUnloadResponse),
+        # System shared-memory extension (shm.py)
+        "SystemSharedMemoryStatus": unary(
+            lambda r: dp.shm.status_response(r.name), pb.SystemSharedMemoryStatusRequest, pb.SystemSharedMemoryStatusResponse
+        ),
+        "SystemSharedMemoryRegister": unary(shm_register, pb.SystemSharedMemoryRegisterRequest, pb.SystemSharedMemoryRegisterResponse),
+        "SystemSharedMemoryUnregister": unary(
+            shm_unregister, pb.SystemSharedMemoryUnregisterRequest, pb.SystemSharedMemoryUnregisterResponse
+        ),
     }
 
 

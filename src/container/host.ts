@@ -14,7 +14,7 @@ export interface ContainerLog {
 export interface ContainerHost {
   readonly log: ContainerLog;
   /** The current settings (read again after each change). */
-  readonly config: Pick<PymlConfig, 'dockerHost' | 'baseImage' | 'maxMessageMB' | 'runNetwork' | 'runMemory' | 'runCpus' | 'runWorkers' | 'reloadOnSave'>;
+  readonly config: Pick<PymlConfig, 'dockerHost' | 'baseImage' | 'maxMessageMB' | 'runNetwork' | 'runMemory' | 'runCpus' | 'runWorkers' | 'reloadOnSave' | 'sharedMemoryEnabled' | 'sharedMemoryThresholdMB'>;
   /** Absolute path of a file shipped inside the extension (runtime/ ...). */
   asAbsolutePath(relative: string): string;
 }

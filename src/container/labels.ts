@@ -28,6 +28,8 @@ export const LABEL = {
   /** Data image: the data files' stamp (names, sizes, times) and content hash it was built from. */
   dataStamp: 'dev.pyml.data-stamp',
   dataContent: 'dev.pyml.data-content',
+  /** Container: the host folder of its shared-memory regions (under /dev/shm). */
+  shmDir: 'dev.pyml.shm-dir',
 } as const;
 
 /** Where the model lives inside the image. */

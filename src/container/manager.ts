@@ -226,6 +226,7 @@ export class ContainerManager implements vscode.Disposable {
       workers: config.runWorkers,
       maxMessageMB: config.maxMessageMB,
       protoPath: this.host.asAbsolutePath('runtime/pyml/proto/grpc_predict_v2.proto'),
+      ...(config.sharedMemoryEnabled ? { sharedMemory: { thresholdBytes: Math.round(config.sharedMemoryThresholdMB * 2 ** 20) } } : {}),
     };
   }
 
@@ -427,7 +428,11 @@ export class ContainerManager implements vscode.Disposable {
   /** The running models of an earlier window: tracked again, logs followed from now on. */
   private async adoptRunning(engine: Engine): Promise<void> {
     const settings = this.runSettings();
-    const found = await attachRunning(engine, { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageMB * 1024 * 1024 });
+    const found = await attachRunning(engine, {
+      protoPath: settings.protoPath,
+      maxMessageBytes: settings.maxMessageMB * 1024 * 1024,
+      ...(settings.sharedMemory ? { sharedMemoryThresholdBytes: settings.sharedMemory.thresholdBytes } : {}),
+    });
     for (const container of found) {
       const known = this.running.get(container.info.folder);
       if (known && known.status !== 'exited' && known.container.info.id === container.info.id) {

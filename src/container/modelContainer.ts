@@ -6,6 +6,8 @@
 import type Docker from 'dockerode';
 import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types';
 import { V2Client, V2Error, type CallOptions } from '../protocol/v2client';
+import { removeShmFolder } from '../protocol/shmFolder';
+import { forgetSharedMemory, rememberSharedMemory } from '../protocol/shmLocal';
 import { ContainerExitedError } from './containerErrors';
 import { logTail } from './logs';
 import type { RunMode } from './runSpec';
@@ -23,6 +25,16 @@ export interface ModelContainerInfo {
   readonly address: string;
   /** The bind-mounted socket folder (Unix transport). */
   readonly socketDir?: string;
+  /** The host folder of its shared-memory regions (under /dev/shm), mounted into it alone. */
+  readonly shmDir?: string;
+}
+
+/** How the container's gRPC client is made. */
+export interface ModelClientOptions {
+  readonly protoPath: string;
+  readonly maxMessageBytes: number;
+  /** With a shared-memory folder: requests of at least this many bytes go through it (absent: never). */
+  readonly sharedMemoryThresholdBytes?: number;
 }
 
 export interface ExitInfo {
@@ -46,11 +58,15 @@ export class ModelContainer {
   constructor(
     readonly container: Docker.Container,
     readonly info: ModelContainerInfo,
-    clientOptions: { protoPath: string; maxMessageBytes: number },
+    clientOptions: ModelClientOptions,
     /** `next-exit` for a container not started yet, `not-running` for one found running. */
     waitCondition: 'next-exit' | 'not-running',
   ) {
-    this.client = new V2Client(info.address, clientOptions);
+    const { sharedMemoryThresholdBytes: thresholdBytes, ...options } = clientOptions;
+    const sharedMemory = info.shmDir && thresholdBytes !== undefined ? { dir: info.shmDir, thresholdBytes } : undefined;
+    this.client = new V2Client(info.address, { ...options, ...(sharedMemory ? { sharedMemory } : {}) });
+    // Every other client on this address (the panel, the Test Explorer) uses the same folder.
+    if (sharedMemory) rememberSharedMemory(this.client.address, sharedMemory);
     this.exited = this.watchExit(waitCondition);
   }
 
@@ -109,6 +125,14 @@ export class ModelContainer {
     }
     await removeContainer(this.container);
     if (this.info.socketDir) await removeSocketDir({ dir: this.info.socketDir });
+    await this.removeSharedMemory();
+  }
+
+  /** The container stopped: its shared-memory folder goes with it. */
+  private async removeSharedMemory(): Promise<void> {
+    if (!this.info.shmDir) return;
+    forgetSharedMemory(this.client.address, this.info.shmDir);
+    await removeShmFolder(this.info.shmDir);
   }
 
   /** Closes the gRPC client; the container keeps running. */
@@ -142,6 +166,7 @@ export class ModelContainer {
 
   private settle(exit: ExitInfo): ExitInfo {
     this.exit = exit;
+    this.removeSharedMemory().catch(() => undefined);
     for (const notify of [...this.inflight]) notify();
     return exit;
   }

@@ -11,9 +11,10 @@ import type { Engine } from './engine';
 import { ContainerExitedError, ReadinessTimeoutError } from './containerErrors';
 import { CONTAINER_PORT, containerName, folderId, LABEL } from './labels';
 import { logTail } from './logs';
-import { ModelContainer, removeContainer, type ModelContainerInfo } from './modelContainer';
+import { ModelContainer, removeContainer, type ModelClientOptions, type ModelContainerInfo } from './modelContainer';
 import { containerSpec, containerUser, type RunMode } from './runSpec';
 import { prepareSocketDir, removeSocketDir, socketBaseDir, socketLocation } from './socketDir';
+import { hostSharedMemory, prepareShmFolder, removeShmFolder, shmBase } from '../protocol/shmFolder';
 
 export interface RunSettings {
   readonly network: boolean;
@@ -26,6 +27,8 @@ export interface RunSettings {
   readonly protoPath: string;
   /** How long the model may take to load (default 120 s). */
   readonly readyTimeoutMs?: number;
+  /** Big requests through a shared-memory folder mounted into the container (pyml.sharedMemory.*); absent: off. */
+  readonly sharedMemory?: { readonly thresholdBytes: number };
 }
 
 export interface StartRequest {
@@ -38,6 +41,8 @@ export interface StartRequest {
   /** Defaults: this process's uid/gid, environment and the OS temp folder (tests pass their own). */
   readonly hostUser?: { uid: number; gid: number };
   readonly socketBase?: string;
+  /** Where shared-memory folders go (default /dev/shm/pyml-<uid>). */
+  readonly shmBase?: string;
   readonly signal?: AbortSignal;
   /** Told what is going on while waiting ("starting", "loading the model"). */
   readonly onProgress?: (message: string) => void;
@@ -74,6 +79,12 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
     socketDir = location.dir;
     address = `unix://${location.socket}`;
   }
+  // Shared memory needs the container on this machine: where sockets cross into it, /dev/shm does too.
+  let shmDir: string | undefined;
+  if (socketDir !== undefined && settings.sharedMemory && (await hostSharedMemory())) {
+    const owner = engine.rootless ? hostUser : containerUser(hostUser);
+    shmDir = await prepareShmFolder(request.shmBase ?? shmBase(hostUser.uid), job?.socketKey ?? folderId(request.folder), owner, hostUser.uid);
+  }
   const spec = containerSpec({
     name,
     image: request.image,
@@ -89,8 +100,16 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
     maxMessageMB: settings.maxMessageMB,
     ...(socketDir !== undefined ? { socketDir } : {}),
     ...(address !== undefined ? { address } : {}),
+    ...(shmDir !== undefined ? { shmDir } : {}),
   });
-  if (job) spec.Labels = { ...job.labels, [LABEL.folder]: request.folder, ...(socketDir !== undefined ? { [LABEL.socketDir]: socketDir } : {}) };
+  if (job) {
+    spec.Labels = {
+      ...job.labels,
+      [LABEL.folder]: request.folder,
+      ...(socketDir !== undefined ? { [LABEL.socketDir]: socketDir } : {}),
+      ...(shmDir !== undefined ? { [LABEL.shmDir]: shmDir } : {}),
+    };
+  }
   request.customize?.(spec);
   request.onProgress?.('creating the container');
   let container: Docker.Container | undefined;
@@ -100,6 +119,7 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
   } catch (err) {
     if (container) await removeContainer(container);
     if (job && socketDir !== undefined) await removeSocketDir({ dir: socketDir });
+    if (shmDir !== undefined) await removeShmFolder(shmDir);
     throw err;
   }
   const info = await container.inspect();
@@ -119,8 +139,13 @@ export async function startModel(engine: Engine, request: StartRequest): Promise
       image: request.image,
       address,
       ...(socketDir !== undefined ? { socketDir } : {}),
+      ...(shmDir !== undefined ? { shmDir } : {}),
     },
-    { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageMB * 1024 * 1024 },
+    {
+      protoPath: settings.protoPath,
+      maxMessageBytes: settings.maxMessageMB * 1024 * 1024,
+      ...(settings.sharedMemory ? { sharedMemoryThresholdBytes: settings.sharedMemory.thresholdBytes } : {}),
+    },
     // The container is started: `not-running` returns at once if it has already stopped.
     'not-running',
   );
@@ -175,7 +200,7 @@ export async function listModelContainers(engine: Engine): Promise<Docker.Contai
 /** Handles for the running model containers of an earlier session (after a window reload). */
 export async function attachRunning(
   engine: Engine,
-  clientOptions: { protoPath: string; maxMessageBytes: number },
+  clientOptions: ModelClientOptions,
 ): Promise<ModelContainer[]> {
   const out: ModelContainer[] = [];
   for (const c of await listModelContainers(engine)) {
@@ -196,6 +221,7 @@ export function containerInfoOf(c: Docker.ContainerInfo): ModelContainerInfo | u
   const address = labels[LABEL.address] ?? (port ? `127.0.0.1:${port}` : undefined);
   if (!address) return undefined;
   const socketDir = labels[LABEL.socketDir];
+  const shmDir = labels[LABEL.shmDir];
   return {
     id: c.Id,
     name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
@@ -205,6 +231,7 @@ export function containerInfoOf(c: Docker.ContainerInfo): ModelContainerInfo | u
     image: c.Image,
     address,
     ...(socketDir ? { socketDir } : {}),
+    ...(shmDir ? { shmDir } : {}),
   };
 }
 

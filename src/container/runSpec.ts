@@ -3,6 +3,7 @@
  * Non-root, no network unless asked, memory and CPU limits, no capabilities, labels to find it again.
  */
 import type { ContainerCreateOptions } from 'dockerode';
+import { SHM_CONTAINER_DIR, SHM_DIR_ENV } from '../protocol/shmFolder';
 import { serveArgs } from './dockerfile';
 import { CONTAINER_PORT, CONTAINER_UID, IMAGE_PATHS, LABEL } from './labels';
 
@@ -31,6 +32,8 @@ export interface RunSpecInput {
   readonly socketDir?: string;
   /** The gRPC address on the host, for the label (`unix:///...`; for TCP filled in after start). */
   readonly address?: string;
+  /** The host folder of the container's shared-memory regions (under /dev/shm), mounted into it alone. */
+  readonly shmDir?: string;
 }
 
 /**
@@ -64,6 +67,7 @@ export function containerSpec(input: RunSpecInput): ContainerCreateOptions {
   const unix = input.socketDir !== undefined;
   const binds = unix && input.socketDir ? [`${input.socketDir}:${IMAGE_PATHS.socketDir}`] : [];
   if (input.mode === 'dev') binds.push(`${input.folder}:${IMAGE_PATHS.model}:ro`);
+  if (input.shmDir) binds.push(`${input.shmDir}:${SHM_CONTAINER_DIR}`);
   const workers = workerCount(input.workers, input.cpus);
   const cmd = [
     ...(unix
@@ -79,12 +83,14 @@ export function containerSpec(input: RunSpecInput): ContainerCreateOptions {
     Image: input.image,
     Cmd: cmd,
     User: `${user.uid}:${user.gid}`,
+    ...(input.shmDir ? { Env: [`${SHM_DIR_ENV}=${SHM_CONTAINER_DIR}`] } : {}),
     Labels: {
       [LABEL.name]: input.modelName,
       [LABEL.folder]: input.folder,
       [LABEL.mode]: input.mode,
       ...(input.address ? { [LABEL.address]: input.address } : {}),
       ...(input.socketDir ? { [LABEL.socketDir]: input.socketDir } : {}),
+      ...(input.shmDir ? { [LABEL.shmDir]: input.shmDir } : {}),
     },
     ...(unix ? {} : { ExposedPorts: { [`${CONTAINER_PORT}/tcp`]: {} } }),
     HostConfig: {

@@ -10,12 +10,15 @@ import * as protoLoader from '@grpc/proto-loader';
 import { parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
 import { ERROR_TRAILER, WORKERS_HEADER } from './wire';
 import { WorkerBalancer, workerAddresses, workerUnreachable, type WorkerTarget } from './workerBalancer';
+import { SharedMemoryChannel, type SharedMemoryOptions } from './shmChannel';
+import { sharedMemoryOf } from './shmLocal';
 import type {
   ModelIndexEntry,
   ModelInferRequest,
   ModelInferResponse,
   ModelMetadataResponse,
   ServerMetadataResponse,
+  SharedMemoryRegionStatus,
 } from './v2types';
 
 export const SERVICE_NAME = 'inference.GRPCInferenceService';
@@ -32,6 +35,11 @@ export interface V2ClientOptions {
    * true; see workerBalancer.ts). Off: every call goes to the address as given.
    */
   readonly balanceWorkers?: boolean;
+   * Big requests through this folder's shared memory (Triton's system shared-memory extension); by
+   * default the folder the container layer recorded for this address (shmLocal.ts), if any; `false`:
+   * always gRPC bytes.
+   */
+  readonly sharedMemory?: SharedMemoryOptions | false;
 }
 
 export interface CallOptions {
@@ -98,6 +106,7 @@ export class V2Client {
   /** The container's worker processes, once asked (undefined: not asked yet or not a multi-worker server). */
   private workers: Promise<WorkerBalancer | undefined> | undefined;
   private closed = false;
+  private readonly shm: SharedMemoryChannel | undefined;
 
   constructor(address: string, options: V2ClientOptions) {
     this.address = normalizeAddress(address);
@@ -112,6 +121,23 @@ export class V2Client {
     };
     this.client = new grpc.Client(this.address, grpc.credentials.createInsecure(), this.channelOptions);
     if (options.balanceWorkers === false || !this.address.startsWith('unix:')) this.workers = Promise.resolve(undefined);
+    const shm = options.sharedMemory === false ? undefined : (options.sharedMemory ?? sharedMemoryOf(this.address));
+    this.shm = shm
+      ? new SharedMemoryChannel(
+          {
+            register: (name, key, offset, byteSize, o) => this.systemSharedMemoryRegister(name, key, offset, byteSize, o),
+            unregister: (name, o) => this.systemSharedMemoryUnregister(name, o),
+            modelMetadata: (name, version, o) => this.modelMetadata(name, version, o),
+            infer: (request, o) => this.grpcInfer(request, o),
+          },
+          shm,
+        )
+      : undefined;
+  }
+
+  /** The shared-memory channel of big requests, when this client has one. */
+  get sharedMemory(): SharedMemoryChannel | undefined {
+    return this.shm;
   }
 
   /** How many worker processes this client spreads its inference calls over (0: none, every call goes to the address). */
@@ -147,7 +173,14 @@ export class V2Client {
     };
   }
 
-  async modelInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
+  /** ModelInfer; requests over the shared-memory threshold travel through shared memory when the client has a folder. */
+  modelInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
+    if (this.shm?.wants(request)) return this.shm.infer(request, options);
+    return this.grpcInfer(request, options);
+  }
+
+  /** ModelInfer with every byte in the gRPC message. */
+  async grpcInfer(request: ModelInferRequest, options?: CallOptions): Promise<ModelInferResponse> {
     const r = await this.balancedCall<ModelInferResponse>('ModelInfer', request, options);
     return { ...r, outputs: r.outputs.map((t) => ({ ...t, shape: t.shape.map(Number) })) };
   }
@@ -162,6 +195,28 @@ export class V2Client {
     await this.call('RepositoryModelLoad', { repository_name: '', model_name: modelName, parameters: {} }, options);
   }
 
+  /** System shared-memory extension: the registered regions (all, or the one named), by name. */
+  async systemSharedMemoryStatus(name = '', options?: CallOptions): Promise<Readonly<Record<string, SharedMemoryRegionStatus>>> {
+    const r = await this.call<{ regions: Record<string, { name: string; key: string; offset: string; byte_size: string }> }>(
+      'SystemSharedMemoryStatus',
+      { name },
+      options,
+    );
+    const out: Record<string, SharedMemoryRegionStatus> = {};
+    for (const [k, v] of Object.entries(r.regions)) out[k] = { name: v.name, key: v.key, offset: Number(v.offset), byte_size: Number(v.byte_size) };
+    return out;
+  }
+
+  /** System shared-memory extension: registers `byteSize` bytes at `offset` of the shared-memory object `key`. */
+  async systemSharedMemoryRegister(name: string, key: string, offset: number, byteSize: number, options?: CallOptions): Promise<void> {
+    await this.call('SystemSharedMemoryRegister', { name, key, offset, byte_size: byteSize }, options);
+  }
+
+  /** System shared-memory extension: unregisters a region (an empty name: every region). */
+  async systemSharedMemoryUnregister(name: string, options?: CallOptions): Promise<void> {
+    await this.call('SystemSharedMemoryUnregister', { name }, options);
+  }
+
   /** Resolves once the channel is connected, or rejects after `deadlineMs`. */
   waitForConnected(deadlineMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -172,10 +227,18 @@ export class V2Client {
     });
   }
 
+  /** Closes the connection; the shared-memory regions of this client are unregistered and removed first. */
   close(): void {
     this.closed = true;
-    this.client.close();
-    void this.workers?.then((b) => b?.close(), () => undefined);
+    const closeConnections = (): void => {
+      this.client.close();
+      void this.workers?.then((b) => b?.close(), () => undefined);
+    };
+    if (this.shm) {
+      void this.shm.close().finally(closeConnections);
+    } else {
+      closeConnections();
+    }
   }
 
   /**

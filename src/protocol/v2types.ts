@@ -95,6 +95,14 @@ export interface ServerMetadataResponse {
   readonly extensions: readonly string[];
 }
 
+/** SystemSharedMemoryStatusResponse.RegionStatus (Triton's system shared-memory extension). */
+export interface SharedMemoryRegionStatus {
+  readonly name: string;
+  readonly key: string;
+  readonly offset: number;
+  readonly byte_size: number;
+}
+
 export interface ModelIndexEntry {
   readonly name: string;
   readonly version: string;

@@ -89,6 +89,18 @@ PUBLISHED = [
     ("RepositoryModelUnloadRequest", "repository_name", 1, 9),
     ("RepositoryModelUnloadRequest", "model_name", 2, 9),
     ("RepositoryModelUnloadRequest", "parameters", 3, 11),
+    # Triton grpc_service.proto, system shared-memory extension
+    ("SystemSharedMemoryStatusRequest", "name", 1, 9),
+    ("SystemSharedMemoryStatusResponse", "regions", 1, 11),
+    ("SystemSharedMemoryStatusResponse.RegionStatus", "name", 1, 9),
+    ("SystemSharedMemoryStatusResponse.RegionStatus", "key", 2, 9),
+    ("SystemSharedMemoryStatusResponse.RegionStatus", "offset", 3, 4),
+    ("SystemSharedMemoryStatusResponse.RegionStatus", "byte_size", 4, 4),
+    ("SystemSharedMemoryRegisterRequest", "name", 1, 9),
+    ("SystemSharedMemoryRegisterRequest", "key", 2, 9),
+    ("SystemSharedMemoryRegisterRequest", "offset", 3, 4),
+    ("SystemSharedMemoryRegisterRequest", "byte_size", 4, 4),
+    ("SystemSharedMemoryUnregisterRequest", "name", 1, 9),
 ]
 
 
@@ -119,6 +131,9 @@ def test_package_and_service():
         "RepositoryIndex": ("RepositoryIndexRequest", "RepositoryIndexResponse"),
         "RepositoryModelLoad": ("RepositoryModelLoadRequest", "RepositoryModelLoadResponse"),
         "RepositoryModelUnload": ("RepositoryModelUnloadRequest", "RepositoryModelUnloadResponse"),
+        "SystemSharedMemoryStatus": ("SystemSharedMemoryStatusRequest", "SystemSharedMemoryStatusResponse"),
+        "SystemSharedMemoryRegister": ("SystemSharedMemoryRegisterRequest", "SystemSharedMemoryRegisterResponse"),
+        "SystemSharedMemoryUnregister": ("SystemSharedMemoryUnregisterRequest", "SystemSharedMemoryUnregisterResponse"),
     }
 
 

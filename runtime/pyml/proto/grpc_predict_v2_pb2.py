@@ -77,20 +77,36 @@ _SERIALIZED_FILE = (
     b'ame\x12W\n\nparameters\x18\x03 \x03(\x0b27.inference.RepositoryModelUnloadRequest'
     b'.ParametersEntryR\nparameters\x1ab\n\x0fParametersEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03ke'
     b'y\x129\n\x05value\x18\x02 \x01(\x0b2#.inference.ModelRepositoryParameterR\x05value:\x028\x01'
-    b'"\x1f\n\x1dRepositoryModelUnloadResponse2\xae\x06\n\x14GRPCInferenceService\x12K\n\nSe'
-    b'rverLive\x12\x1c.inference.ServerLiveRequest\x1a\x1d.inference.ServerLiveRes'
-    b'ponse"\x00\x12N\n\x0bServerReady\x12\x1d.inference.ServerReadyRequest\x1a\x1e.inferenc'
-    b'e.ServerReadyResponse"\x00\x12K\n\nModelReady\x12\x1c.inference.ModelReadyRequ'
-    b'est\x1a\x1d.inference.ModelReadyResponse"\x00\x12W\n\x0eServerMetadata\x12 .inferen'
-    b'ce.ServerMetadataRequest\x1a!.inference.ServerMetadataResponse"\x00\x12T\n'
-    b'\rModelMetadata\x12\x1f.inference.ModelMetadataRequest\x1a .inference.Mode'
-    b'lMetadataResponse"\x00\x12K\n\nModelInfer\x12\x1c.inference.ModelInferRequest\x1a'
-    b'\x1d.inference.ModelInferResponse"\x00\x12Z\n\x0fRepositoryIndex\x12!.inference.'
-    b'RepositoryIndexRequest\x1a".inference.RepositoryIndexResponse"\x00\x12f\n\x13'
-    b'RepositoryModelLoad\x12%.inference.RepositoryModelLoadRequest\x1a&.inf'
-    b'erence.RepositoryModelLoadResponse"\x00\x12l\n\x15RepositoryModelUnload\x12\'.'
-    b'inference.RepositoryModelUnloadRequest\x1a(.inference.RepositoryMod'
-    b'elUnloadResponse"\x00b\x06proto3'
+    b'"\x1f\n\x1dRepositoryModelUnloadResponse"5\n\x1fSystemSharedMemoryStatusReq'
+    b'uest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name"\xd7\x02\n SystemSharedMemoryStatusResponse\x12R\n'
+    b'\x07regions\x18\x01 \x03(\x0b28.inference.SystemSharedMemoryStatusResponse.Regi'
+    b'onsEntryR\x07regions\x1ai\n\x0cRegionStatus\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n\x03key\x18\x02 \x01'
+    b'(\tR\x03key\x12\x16\n\x06offset\x18\x03 \x01(\x04R\x06offset\x12\x1b\n\tbyte_size\x18\x04 \x01(\x04R\x08byteSize\x1at\n\x0c'
+    b'RegionsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12N\n\x05value\x18\x02 \x01(\x0b28.inference.System'
+    b'SharedMemoryStatusResponse.RegionStatusR\x05value:\x028\x01"~\n!SystemShar'
+    b'edMemoryRegisterRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n\x03key\x18\x02 \x01(\tR\x03key\x12\x16\n'
+    b'\x06offset\x18\x03 \x01(\x04R\x06offset\x12\x1b\n\tbyte_size\x18\x04 \x01(\x04R\x08byteSize"$\n"SystemShar'
+    b'edMemoryRegisterResponse"9\n#SystemSharedMemoryUnregisterRequest\x12'
+    b'\x12\n\x04name\x18\x01 \x01(\tR\x04name"&\n$SystemSharedMemoryUnregisterResponse2\xa6\t\n\x14'
+    b'GRPCInferenceService\x12K\n\nServerLive\x12\x1c.inference.ServerLiveRequest'
+    b'\x1a\x1d.inference.ServerLiveResponse"\x00\x12N\n\x0bServerReady\x12\x1d.inference.Ser'
+    b'verReadyRequest\x1a\x1e.inference.ServerReadyResponse"\x00\x12K\n\nModelReady\x12'
+    b'\x1c.inference.ModelReadyRequest\x1a\x1d.inference.ModelReadyResponse"\x00\x12W'
+    b'\n\x0eServerMetadata\x12 .inference.ServerMetadataRequest\x1a!.inference.S'
+    b'erverMetadataResponse"\x00\x12T\n\rModelMetadata\x12\x1f.inference.ModelMetada'
+    b'taRequest\x1a .inference.ModelMetadataResponse"\x00\x12K\n\nModelInfer\x12\x1c.in'
+    b'ference.ModelInferRequest\x1a\x1d.inference.ModelInferResponse"\x00\x12Z\n\x0fRe'
+    b'positoryIndex\x12!.inference.RepositoryIndexRequest\x1a".inference.Rep'
+    b'ositoryIndexResponse"\x00\x12f\n\x13RepositoryModelLoad\x12%.inference.Reposi'
+    b'toryModelLoadRequest\x1a&.inference.RepositoryModelLoadResponse"\x00\x12l'
+    b"\n\x15RepositoryModelUnload\x12'.inference.RepositoryModelUnloadRequest"
+    b'\x1a(.inference.RepositoryModelUnloadResponse"\x00\x12u\n\x18SystemSharedMemo'
+    b'ryStatus\x12*.inference.SystemSharedMemoryStatusRequest\x1a+.inference'
+    b'.SystemSharedMemoryStatusResponse"\x00\x12{\n\x1aSystemSharedMemoryRegiste'
+    b'r\x12,.inference.SystemSharedMemoryRegisterRequest\x1a-.inference.Syst'
+    b'emSharedMemoryRegisterResponse"\x00\x12\x81\x01\n\x1cSystemSharedMemoryUnregiste'
+    b'r\x12..inference.SystemSharedMemoryUnregisterRequest\x1a/.inference.Sy'
+    b'stemSharedMemoryUnregisterResponse"\x00b\x06proto3'
 )
 
 DESCRIPTOR, _CLASSES = build_messages(_SERIALIZED_FILE, 'grpc_predict_v2.proto')
@@ -116,5 +132,11 @@ RepositoryModelLoadRequest = _CLASSES['inference.RepositoryModelLoadRequest']
 RepositoryModelLoadResponse = _CLASSES['inference.RepositoryModelLoadResponse']
 RepositoryModelUnloadRequest = _CLASSES['inference.RepositoryModelUnloadRequest']
 RepositoryModelUnloadResponse = _CLASSES['inference.RepositoryModelUnloadResponse']
+SystemSharedMemoryStatusRequest = _CLASSES['inference.SystemSharedMemoryStatusRequest']
+SystemSharedMemoryStatusResponse = _CLASSES['inference.SystemSharedMemoryStatusResponse']
+SystemSharedMemoryRegisterRequest = _CLASSES['inference.SystemSharedMemoryRegisterRequest']
+SystemSharedMemoryRegisterResponse = _CLASSES['inference.SystemSharedMemoryRegisterResponse']
+SystemSharedMemoryUnregisterRequest = _CLASSES['inference.SystemSharedMemoryUnregisterRequest']
+SystemSharedMemoryUnregisterResponse = _CLASSES['inference.SystemSharedMemoryUnregisterResponse']
 
-__all__ = ['DESCRIPTOR', 'ServerLiveRequest', 'ServerLiveResponse', 'ServerReadyRequest', 'ServerReadyResponse', 'ModelReadyRequest', 'ModelReadyResponse', 'ServerMetadataRequest', 'ServerMetadataResponse', 'ModelMetadataRequest', 'ModelMetadataResponse', 'InferParameter', 'InferTensorContents', 'ModelInferRequest', 'ModelInferResponse', 'ModelRepositoryParameter', 'RepositoryIndexRequest', 'RepositoryIndexResponse', 'RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', 'RepositoryModelUnloadRequest', 'RepositoryModelUnloadResponse']
+__all__ = ['DESCRIPTOR', 'ServerLiveRequest', 'ServerLiveResponse', 'ServerReadyRequest', 'ServerReadyResponse', 'ModelReadyRequest', 'ModelReadyResponse', 'ServerMetadataRequest', 'ServerMetadataResponse', 'ModelMetadataRequest', 'ModelMetadataResponse', 'InferParameter', 'InferTensorContents', 'ModelInferRequest', 'ModelInferResponse', 'ModelRepositoryParameter', 'RepositoryIndexRequest', 'RepositoryIndexResponse', 'RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', 'RepositoryModelUnloadRequest', 'RepositoryModelUnloadResponse', 'SystemSharedMemoryStatusRequest', 'SystemSharedMemoryStatusResponse', 'SystemSharedMemoryRegisterRequest', 'SystemSharedMemoryRegisterResponse', 'SystemSharedMemoryUnregisterRequest', 'SystemSharedMemoryUnregisterResponse']

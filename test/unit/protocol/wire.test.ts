@@ -109,7 +109,7 @@ describe('V2 field names of the extension against the .proto', () => {
     for (const node of source.statements) {
       if (!ts.isInterfaceDeclaration(node)) continue;
       const name = node.name.text;
-      const message = messageNamed(name, { ModelIndexEntry: 'RepositoryIndexResponse.ModelIndex' });
+      const message = messageNamed(name, { ModelIndexEntry: 'RepositoryIndexResponse.ModelIndex', SharedMemoryRegionStatus: 'SystemSharedMemoryStatusResponse.RegionStatus' });
       if (!message) {
         problems.push(`interface ${name} is no message of the .proto`);
         continue;
