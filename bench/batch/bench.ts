@@ -28,9 +28,13 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
+/** PYML_BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile (.cpuprofile) into DIR. */
+const PROFILE_DIR = process.env['PYML_BENCH_CPU_PROF'];
+
 function worker(args: string[]): Promise<Record<string, number>> {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${args[0] ?? 'worker'}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'worker.js'), ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...profile, path.join(__dirname, 'worker.js'), ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`worker ${args[0] ?? ''} failed: ${stderr || err.message}`));
         return;
@@ -79,8 +83,8 @@ async function main(): Promise<void> {
         rows,
         inputBytes: gen['bytes'],
         rowsPerBatch: Number(rowsPerBatch),
-        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']) },
-        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']) },
+        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']), extensionCpuSeconds: round(run['extensionCpuSeconds'], 2), containerCpuSeconds: round(run['containerCpuSeconds'], 2) },
+        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']), extensionCpuSeconds: round(copy['extensionCpuSeconds'], 2) },
         ratioBatchToCopy: round((run['rowsPerSecond'] ?? 0) / (copy['rowsPerSecond'] ?? 1), 2),
       });
       await fs.rm(input, { force: true });
