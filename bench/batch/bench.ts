@@ -7,7 +7,7 @@
  * Prints one JSON document (and writes it to --json PATH).
  *
  *   npm run compile-tests && node out/bench/batch/bench.js [--sizes 1000000,10000000]
- *       [--rows-per-batch 10000] [--nullable] [--json PATH]
+ *       [--rows-per-batch 10000] [--in-flight N] [--nullable] [--json PATH]
  *
  * Needs dockerd and the base image (PYML_TEST_BASE_IMAGE, default pyml-base:bookworm); builds the
  * model image from bench/batch/identity8 and removes it, its containers and its files at the end.
@@ -50,6 +50,7 @@ const round = (x: number | undefined, digits = 1): number => Math.round((x ?? Na
 async function main(): Promise<void> {
   const sizes = arg('sizes', '1000000,10000000').split(',').map(Number);
   const rowsPerBatch = arg('rows-per-batch', '10000');
+  const inFlight = arg('in-flight', '');
   const nullable = process.argv.includes('--nullable');
   const jsonPath = arg('json', '');
   const engine = await connectEngine({ setting: '' });
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
       await fs.rm(copied, { force: true });
       const run = await worker([
         'run', '--input', input, '--output', output, '--rows', String(rows), '--rows-per-batch', rowsPerBatch,
-        '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
+        ...(inFlight ? ['--in-flight', inFlight] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
       ]);
       if (run['rows'] !== rows) throw new Error(`the run wrote ${run['rows']} rows, not ${rows}`);
       results.push({
