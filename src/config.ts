@@ -11,6 +11,7 @@ export interface PymlConfig {
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
   readonly rowsPerBatch: number;
+  readonly requestsInFlight: number;
 }
 
 /** What a change of each setting requires of the running parts. */
@@ -26,6 +27,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.predict.timeoutSeconds': 'none',
   'pyml.devMode.reloadOnSave': 'none',
   'pyml.batch.rowsPerBatch': 'none',
+  'pyml.batch.requestsInFlight': 'none',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
@@ -44,6 +46,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
     rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
+    requestsInFlight: c.get<number>('batch.requestsInFlight', 4),
   };
 }
 
