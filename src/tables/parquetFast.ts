@@ -27,9 +27,9 @@ interface FixedType {
 }
 
 function fixedType(type: arrow.DataType): FixedType | undefined {
-  const of = <T extends Float64Array | Float32Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(
+  const of = (
     physical: FixedType['physical'],
-    Ctor: new (b: ArrayBuffer, o: number, n: number) => T,
+    Ctor: new (b: ArrayBuffer, o: number, n: number) => Float64Array | Float32Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array,
     width: number,
   ): FixedType => ({ physical, width, make: (buffer, rows) => arrow.makeVector(new Ctor(buffer, 0, rows)) as AnyVector });
   if (arrow.DataType.isFloat(type)) {

@@ -61,7 +61,7 @@ export class FixedPageWriter {
    */
   writeColumn(element: SchemaElement, chunks: readonly arrow.Data[], rows: number): ColumnChunk {
     const type = element.type;
-    const width = chunks[0] ? plainWidth(chunks[0].type as arrow.DataType) : undefined;
+    const width = chunks[0] ? plainWidth(chunks[0].type) : undefined;
     if (!type || width === undefined) throw new Error(`column '${element.name}': not a fixed-width column`);
     const optional = element.repetition_type === 'OPTIONAL';
     const out = this.out;
