@@ -19,6 +19,7 @@ export interface PymlConfig {
   readonly sharedMemoryEnabled: boolean;
   /** pyml.sharedMemory.thresholdMB: from this request size on. */
   readonly sharedMemoryThresholdMB: number;
+  readonly requestsInFlight: number;
 }
 
 /** What a change of each setting requires of the running parts. */
@@ -39,6 +40,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   // The region folder is mounted when the container starts; its client keeps the threshold it started with.
   'pyml.sharedMemory.enabled': 'restartContainer',
   'pyml.sharedMemory.thresholdMB': 'restartContainer',
+  'pyml.batch.requestsInFlight': 'none',
   // Read by vscode-languageclient itself, which applies a change at once.
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
@@ -61,6 +63,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     registry: c.get<string>('registry', '').trim(),
     sharedMemoryEnabled: c.get<boolean>('sharedMemory.enabled', true),
     sharedMemoryThresholdMB: Math.max(0, c.get<number>('sharedMemory.thresholdMB', 1)),
+    requestsInFlight: c.get<number>('batch.requestsInFlight', 4),
   };
 }
 

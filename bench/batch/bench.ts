@@ -7,7 +7,7 @@
  * Prints one JSON document (and writes it to --json PATH).
  *
  *   npm run compile-tests && node out/bench/batch/bench.js [--sizes 1000000,10000000]
- *       [--rows-per-batch 10000] [--nullable] [--json PATH]
+ *       [--rows-per-batch 10000] [--in-flight N] [--nullable] [--json PATH]
  *
  * Needs dockerd and the base image (PYML_TEST_BASE_IMAGE, default pyml-base:bookworm); builds the
  * model image from bench/batch/identity8 and removes it, its containers and its files at the end.
@@ -28,9 +28,13 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
+/** PYML_BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile (.cpuprofile) into DIR. */
+const PROFILE_DIR = process.env['PYML_BENCH_CPU_PROF'];
+
 function worker(args: string[]): Promise<Record<string, number>> {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${args[0] ?? 'worker'}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'worker.js'), ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...profile, path.join(__dirname, 'worker.js'), ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`worker ${args[0] ?? ''} failed: ${stderr || err.message}`));
         return;
@@ -46,6 +50,7 @@ const round = (x: number | undefined, digits = 1): number => Math.round((x ?? Na
 async function main(): Promise<void> {
   const sizes = arg('sizes', '1000000,10000000').split(',').map(Number);
   const rowsPerBatch = arg('rows-per-batch', '10000');
+  const inFlight = arg('in-flight', '');
   const nullable = process.argv.includes('--nullable');
   const jsonPath = arg('json', '');
   const engine = await connectEngine({ setting: '' });
@@ -72,15 +77,15 @@ async function main(): Promise<void> {
       await fs.rm(copied, { force: true });
       const run = await worker([
         'run', '--input', input, '--output', output, '--rows', String(rows), '--rows-per-batch', rowsPerBatch,
-        '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
+        ...(inFlight ? ['--in-flight', inFlight] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
       ]);
       if (run['rows'] !== rows) throw new Error(`the run wrote ${run['rows']} rows, not ${rows}`);
       results.push({
         rows,
         inputBytes: gen['bytes'],
         rowsPerBatch: Number(rowsPerBatch),
-        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']) },
-        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']) },
+        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']), extensionCpuSeconds: round(run['extensionCpuSeconds'], 2), containerCpuSeconds: round(run['containerCpuSeconds'], 2) },
+        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']), extensionCpuSeconds: round(copy['extensionCpuSeconds'], 2) },
         ratioBatchToCopy: round((run['rowsPerSecond'] ?? 0) / (copy['rowsPerSecond'] ?? 1), 2),
       });
       await fs.rm(input, { force: true });

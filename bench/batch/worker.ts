@@ -34,6 +34,12 @@ function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 }
 
+/** CPU seconds (user + system) of this process so far. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 async function gen(): Promise<Record<string, unknown>> {
   const rows = Number(need('rows'));
   const nullable = process.argv.includes('--nullable');
@@ -70,7 +76,7 @@ async function copy(): Promise<Record<string, unknown>> {
   await sink.commit();
   await source.close();
   const seconds = (performance.now() - started) / 1000;
-  return { rows, seconds, rowsPerSecond: rows / seconds, extensionPeakRssMB: peakRssMB() };
+  return { rows, seconds, rowsPerSecond: rows / seconds, extensionPeakRssMB: peakRssMB(), extensionCpuSeconds: cpuSeconds() };
 }
 
 async function run(): Promise<Record<string, unknown>> {
@@ -104,7 +110,10 @@ async function run(): Promise<Record<string, unknown>> {
       rowsPerBatch: Number(need('rows-per-batch')),
       ...(arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {}),
     });
-    const stats = (await model.container.stats({ stream: false })) as { memory_stats?: { max_usage?: number; usage?: number } };
+    const stats = (await model.container.stats({ stream: false })) as {
+      memory_stats?: { max_usage?: number; usage?: number };
+      cpu_stats?: { cpu_usage?: { total_usage?: number } };
+    };
     const seconds = result.elapsedMs / 1000;
     return {
       rows: result.rows,
@@ -114,6 +123,10 @@ async function run(): Promise<Record<string, unknown>> {
       extensionPeakRssMB: peakRssMB(),
       extensionRssMBByTenth: rssByTenth.map((mb) => Math.round(mb)),
       containerPeakMB: (stats.memory_stats?.max_usage ?? 0) / 2 ** 20,
+      // CPU seconds each side spent (the container's includes its start and model load): less
+      // sensitive than rows/s to what else the machine runs.
+      extensionCpuSeconds: cpuSeconds(),
+      containerCpuSeconds: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
       outputBytes: result.bytes,
     };
   } finally {

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from . import __version__, codecs, dtypes, loader, shm, wire
+from . import __version__, allocator, codecs, dtypes, loader, shm, wire
 from .dtypes import DType
 from .errors import InvalidInput, InvalidRequest, ModelCodeError, ModelNotFound, ModelUnavailable, PymlError
 from .manifest import Manifest, TensorSpec
@@ -101,6 +101,7 @@ class _Plan:
 
 class DataPlane:
     def __init__(self, model_dir: Path) -> None:
+        allocator.keep_freed_memory()  # requests of megabytes reuse warm buffers (allocator.py)
         self.model_dir = Path(model_dir).resolve()
         self._plan: Optional[_Plan] = None
         self._state = "LOADING"

@@ -4,7 +4,7 @@
  *   source --batches--> request --predictor--> answer --> sink (temporary file) --commit--> output
  *
  * Memory is bounded whatever the input size: the reader holds one chunk (a Parquet row group, a few
- * thousand CSV rows), `inFlight` batches are on their way to or from the model, and the writer holds
+ * thousand CSV rows), `inFlight` batches (default 4) are on their way to or from the model, and the writer holds
  * one row group. Batches are written in input order. The first failure stops the run: requests in
  * flight are cancelled, the temporary file is deleted, and the error names the batch's rows. Cancel
  * (the signal) does the same and throws BatchCancelledError. Plain TypeScript: no VS Code, no Docker
@@ -43,7 +43,11 @@ export interface BatchRunOptions {
   readonly output: string;
   readonly format: OutputFormat;
   readonly rowsPerBatch: number;
-  /** Batches sent before the oldest answer is awaited (default 2: one at the model, one on the way). */
+  /**
+   * Batches sent before the oldest answer is awaited (default 4, setting pyml.batch.requestsInFlight):
+   * at least 2 keep the model busy while an answer travels back, and more keep several model
+   * workers busy (the client spreads concurrent requests over them).
+   */
   readonly inFlight?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BatchProgress) => void;
@@ -76,7 +80,7 @@ interface Pending {
 export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
   const { model, source, plan, predictor, signal } = options;
   if (signal?.aborted) throw new BatchCancelledError(0);
-  const inFlight = Math.max(1, options.inFlight ?? 2);
+  const inFlight = Math.max(1, options.inFlight ?? 4);
   const stop = new AbortController();
   const onAbort = (): void => {
     stop.abort();

@@ -273,6 +273,7 @@ async function runRequest(ctx: Ctx, batch: BatchModule, request: BatchRequest): 
           output: request.output,
           format,
           rowsPerBatch: request.rowsPerBatch ?? ctx.config.rowsPerBatch,
+          inFlight: ctx.config.requestsInFlight,
           signal: abort.signal,
           onProgress: (p) => {
             const now = Date.now();

@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { withFastInferSerializer } from './inferRequestBytes';
 import { parseModelErrorReport, summarizeModelError, type ModelErrorReport } from './modelError';
 import { ERROR_TRAILER, WORKERS_HEADER } from './wire';
 import { WorkerBalancer, workerAddresses, workerUnreachable, type WorkerTarget } from './workerBalancer';
@@ -91,7 +92,7 @@ function serviceDefinition(protoPath: string): grpc.ServiceDefinition {
     const pkg = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     const service = pkg[SERVICE_NAME];
     if (!service || !('ModelInfer' in service)) throw new Error(`${protoPath} does not define ${SERVICE_NAME}`);
-    def = service;
+    def = withFastInferSerializer(service);
     definitions.set(protoPath, def);
   }
   return def;
