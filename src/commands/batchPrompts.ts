@@ -37,7 +37,7 @@ export async function askInput(folder: string, last: BatchRequest | undefined, i
   const lastFile = last && 'file' in last.input ? last.input.file : undefined;
   for (const file of await tableFiles(folder)) {
     if (file === lastFile) continue;
-    items.push({ label: `$(file) ${path.basename(file)}`, description: vscode.workspace.asRelativePath(path.dirname(file), true), input: { file } });
+    items.push({ label: `$(file) ${path.basename(file)}`, description: vscode.workspace.asRelativePath(path.dirname(file), (vscode.workspace.workspaceFolders?.length ?? 0) > 1), input: { file } });
   }
   items.push(
     { label: '', kind: vscode.QuickPickItemKind.Separator },

@@ -1,7 +1,7 @@
 // UI test (issue 16, defects 4, 5, 8b): PyML: Run Batch Prediction as a user meets it, in code-server
 // (packaged .vsix) driven in Debian's Chromium, against a real Docker engine. A workspace with a model
 // folder (scorer/) and a 5-row CSV beside it (data/): the CSV is picked from the list, the key column
-// ticked, the default output (CSV, in batch-output/, outside the model folder) accepted: three steps.
+// ticked, the default output (CSV, beside the input, outside the model folder) accepted: three steps.
 // The success notification reads well and offers Preview / Open / Reveal in Explorer / Run Again;
 // Reveal in Explorer works in code-server (no revealFileInOS) and nothing turns into a failure;
 // Run Batch Prediction Again asks nothing; Preview shows the rows; Open as Text opens the file.
@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'mocha';
+import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { closeWorkbench, dockerReady, openWorkbench, removeModelImages, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
@@ -67,6 +67,10 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
     page = wb.page;
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: path.join(shots, `batch-failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}.png`) });
+  });
+
   after(async function () {
     this.timeout(2 * 60_000);
     await closeWorkbench(wb);
@@ -85,21 +89,21 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
     await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((r) => r.textContent?.startsWith('id') && r.getAttribute('aria-checked') === 'true'), ROW, { timeout: 10_000 })
       .catch(async () => { await id.locator('input[type=checkbox], .monaco-custom-toggle').first().click(); });
     await page.keyboard.press('Enter');
-    // 3. Where: the default is a CSV in batch-output/, outside the model folder.
+    // 3. Where: the default is a CSV beside the input, outside the model folder.
     const first = page.locator(ROW).first();
-    await first.filter({ hasText: `batch-output/${OUTPUT}` }).waitFor({ timeout: 60_000 });
+    await first.filter({ hasText: `data/${OUTPUT}` }).waitFor({ timeout: 60_000 });
     assert.match(await first.innerText(), /CSV · recommended/);
     await page.screenshot({ path: path.join(shots, 'batch-output-pick.png') });
     await page.keyboard.press('Enter');
 
-    const done = toast(page, `Wrote 5 rows to batch-output/${OUTPUT} in`);
+    const done = toast(page, `Wrote 5 rows to data/${OUTPUT} in`);
     await done.waitFor({ timeout: 10 * 60_000 });
     const text = await done.innerText();
     assert.doesNotMatch(text, /rows\/s|0\.0 s/, 'no rate for 5 rows');
     assert.deepEqual(await buttons(done), ['Preview', 'Open', 'Reveal in Explorer', 'Run Again']);
     await page.screenshot({ path: path.join(shots, 'batch-done.png') });
-    assert.ok(fs.existsSync(path.join(workspace, 'batch-output', OUTPUT)), 'the output is in batch-output/');
-    assert.ok(!fs.existsSync(path.join(workspace, 'scorer', 'batch-output')), 'nothing is written into the model folder');
+    assert.ok(fs.existsSync(path.join(workspace, 'data', OUTPUT)), 'the output is beside the input');
+    assert.deepEqual(fs.readdirSync(path.join(workspace, 'scorer')).sort(), ['model.py', 'pyml.yaml', 'requirements.txt'], 'nothing is written into the model folder');
 
     await done.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).click();
     await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: OUTPUT }).waitFor({ timeout: 30_000 });
@@ -110,7 +114,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
 
   it('runs again with no question, previews the rows, and opens the CSV', async function () {
     await runFromPalette(page, 'PyML: Run Batch Prediction Again');
-    const done = toast(page, `Wrote 5 rows to batch-output/${OUTPUT} in`);
+    const done = toast(page, `Wrote 5 rows to data/${OUTPUT} in`);
     await done.waitFor({ timeout: 6 * 60_000 });
     await done.locator('.monaco-button', { hasText: 'Preview' }).click();
     const view = preview(page);
@@ -144,12 +148,13 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
     assert.equal(await id.getAttribute('aria-checked'), 'true', 'the last run\'s key comes ticked');
     await page.keyboard.press('Enter');
     const first = page.locator(ROW).first();
-    await first.filter({ hasText: `batch-output/${MODEL}-predictions.csv` }).waitFor({ timeout: 60_000 });
+    // Where the model's last output went (data/), not the model folder.
+    await first.filter({ hasText: `data/${MODEL}-predictions.csv` }).waitFor({ timeout: 60_000 });
     await page.keyboard.press('Enter');
-    const done = toast(page, `Wrote 5 rows to batch-output/${MODEL}-predictions.csv`);
+    const done = toast(page, `Wrote 5 rows to data/${MODEL}-predictions.csv`);
     await done.waitFor({ timeout: 6 * 60_000 });
     await page.screenshot({ path: path.join(shots, 'batch-sql-done.png') });
-    const csv = fs.readFileSync(path.join(workspace, 'batch-output', `${MODEL}-predictions.csv`), 'utf8').trim().split('\n');
+    const csv = fs.readFileSync(path.join(workspace, 'data', `${MODEL}-predictions.csv`), 'utf8').trim().split('\n');
     assert.equal(csv[0], 'id,y,n2,shout,ratio');
     assert.equal(csv.length, 6);
   });
