@@ -60,7 +60,7 @@ function show(t: PreviewTable, canOpen: boolean): void {
   openButton.hidden = !canOpen;
   status.textContent = '';
   status.className = 'status';
-  const head = h('tr', {}, h('th', { class: 'index' }, '#'), ...t.columns.map((c) => h('th', { title: `${c.name}: ${c.type}` }, h('span', { class: 'name' }, c.name), h('span', { class: 'type' }, c.type))));
+  const head = h('tr', {}, h('th', { class: 'index' }, '#'), ...t.columns.map((c) => h('th', { title: c.type ? `${c.name}: ${c.type}` : c.name }, h('span', { class: 'name' }, c.name), c.type ? h('span', { class: 'type' }, c.type) : null)));
   const body = t.rows.map((row, i) =>
     h('tr', { 'data-row': i + 1 }, h('td', { class: 'index' }, String(i + 1)), ...row.map((v) => (v === null ? h('td', { class: 'null' }, 'null') : h('td', { title: v.length > 60 ? v : undefined }, v)))),
   );

@@ -37,7 +37,8 @@ export async function readPreview(file: string, options: PreviewOptions = {}): P
           return { name: f.name, type: new arrow.Utf8(), asText: true };
       }
     });
-    const columns: PreviewColumn[] = source.fields.map((f) => ({ name: f.name, type: shortType(f.typeName) }));
+    // CSV columns have no type of their own: no type is shown for them.
+    const columns: PreviewColumn[] = source.fields.map((f) => ({ name: f.name, type: f.type.kind === 'text' ? '' : shortType(f.typeName) }));
     const schema = readSchema(reads);
     const rows: (string | null)[][] = [];
     // One row more than shown tells whether the file goes on.

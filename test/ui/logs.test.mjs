@@ -4,7 +4,7 @@
 // code-server (packaged .vsix) in Debian's Chromium, a real model container. Screenshots: test-results/ui/logs-*.png.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, it } from 'mocha';
+import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { closeWorkbench, dockerReady, openWorkbench, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
@@ -13,7 +13,7 @@ const MODEL = 'batch-scorer';
 
 /** The text of the Output view as shown. @param {import('playwright-core').Page} page */
 async function outputText(page) {
-  return page.locator('.part.panel .output-view .view-lines, .part.panel [id="workbench.panel.output"] .view-lines').first().innerText().catch(() => '');
+  return page.locator('.part.panel .monaco-editor .view-lines').first().innerText({ timeout: 2_000 }).catch(() => '');
 }
 
 describe('container logs (packaged extension in code-server, real Docker)', function () {
@@ -28,6 +28,10 @@ describe('container logs (packaged extension in code-server, real Docker)', func
     this.timeout(4 * 60_000);
     wb = await openWorkbench('ui-batchux-logs', FIXTURE);
     page = wb.page;
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: path.join(shots, 'logs-failed.png') });
   });
 
   after(async function () {
