@@ -13,7 +13,9 @@ const MODEL = 'batch-scorer';
 
 /** The text of the Output view as shown. @param {import('playwright-core').Page} page */
 async function outputText(page) {
-  return page.locator('.part.panel .monaco-editor .view-lines').first().innerText({ timeout: 2_000 }).catch(() => '');
+  // Monaco renders spaces as no-break spaces.
+  const text = await page.locator('.part.panel .monaco-editor .view-lines').first().innerText({ timeout: 2_000 }).catch(() => '');
+  return text.replace(/\u00a0/g, ' ');
 }
 
 describe('container logs (packaged extension in code-server, real Docker)', function () {
