@@ -15,7 +15,8 @@ import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { closeWorkbench, dockerReady, openWorkbench, removeModelImages, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'batch', 'scorer');
-const MODEL = 'batch-scorer';
+// A name of this test's own (images and containers on the shared engine are named after it).
+const MODEL = 'batchux-scorer';
 const OUTPUT = `scores.${MODEL}-predictions.csv`;
 
 /** @param {import('playwright-core').Page} page @param {string | RegExp} text */
@@ -85,6 +86,8 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
       // The model in a folder of its own, the data beside it (the usual layout of a project).
       fs.mkdirSync(path.join(ws, 'scorer'));
       for (const f of ['model.py', 'pyml.yaml', 'requirements.txt']) fs.renameSync(path.join(ws, f), path.join(ws, 'scorer', f));
+      const manifest = path.join(ws, 'scorer', 'pyml.yaml');
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/^name: .*$/m, `name: ${MODEL}`));
       fs.mkdirSync(path.join(ws, 'data'));
       fs.writeFileSync(path.join(ws, 'data', 'scores.csv'), 'id,x,n,label\nr1,3,7,a\nr2,6,14,b\nr3,1.5,0,c\nr4,0,7,d\nr5,3,0,e\n');
     });

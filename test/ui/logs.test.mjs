@@ -3,13 +3,15 @@
 // window reload, the start-up lines printed before it are there, and lines printed later follow.
 // code-server (packaged .vsix) in Debian's Chromium, a real model container. Screenshots: test-results/ui/logs-*.png.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { closeWorkbench, dockerReady, openWorkbench, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'batch', 'scorer');
-const MODEL = 'batch-scorer';
+// A name of this test's own (images and containers on the shared engine are named after it).
+const MODEL = 'batchux-logs';
 
 /** The text of the Output view as shown. @param {import('playwright-core').Page} page */
 async function outputText(page) {
@@ -28,7 +30,10 @@ describe('container logs (packaged extension in code-server, real Docker)', func
   before(async function () {
     if (!dockerReady()) this.skip();
     this.timeout(4 * 60_000);
-    wb = await openWorkbench('ui-batchux-logs', FIXTURE);
+    wb = await openWorkbench('ui-batchux-logs', FIXTURE, (ws) => {
+      const manifest = path.join(ws, 'pyml.yaml');
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/^name: .*$/m, `name: ${MODEL}`));
+    });
     page = wb.page;
   });
 
@@ -55,18 +60,18 @@ describe('container logs (packaged extension in code-server, real Docker)', func
     await runFromPalette(page, 'PyML: Show Model Container Logs');
     const deadline = Date.now() + 90_000;
     let text = '';
-    while (!/pyml: serving batch-scorer/.test(text)) {
+    while (!/pyml: serving batchux-logs/.test(text)) {
       if (Date.now() > deadline) throw new Error(`the Output view never showed the start-up line; it shows:\n${text}`);
       await new Promise((r) => setTimeout(r, 250));
       text = await outputText(page);
     }
     assert.match(text, /docker logs --follow/, 'the header names the stream');
-    assert.doesNotMatch(text, /\[batch-scorer\]/, 'not the extension\'s mixed channel (its lines are prefixed)');
+    assert.doesNotMatch(text, /\[batchux-logs\]/, 'not the extension\'s mixed channel (its lines are prefixed)');
     const channel = await page.locator('.part.panel .monaco-select-box').first().evaluate((el) => {
       const select = /** @type {HTMLSelectElement} */ (el);
       return select.options[select.selectedIndex]?.text ?? select.title ?? '';
     });
-    assert.match(channel, /PyML: batch-scorer container/);
+    assert.match(channel, /PyML: batchux-logs container/);
     await page.screenshot({ path: path.join(shots, 'logs-container.png') });
 
     await runFromPalette(page, 'PyML: Stop Model');
