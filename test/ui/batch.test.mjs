@@ -159,7 +159,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
     await page.screenshot({ path: path.join(shots, 'batch-opened.png') });
   });
 
-  it('runs a SQL query: offers DuckDB, installs it, and runs the same query', async function () {
+  it('runs a SQL query (DuckDB offered and installed when missing): the same query runs, the last key and place kept', async function () {
     await runExactly(page, 'PyML: Run Batch Prediction');
     await (await pickRow(page, /A SQL query over local files/)).click();
     const box = page.locator(`${WIDGET} input`);
