@@ -44,7 +44,7 @@ module.exports = [
     name: 'webview',
     target: 'web',
     devtool: 'nosources-source-map',
-    entry: { webview: './webview/main.ts' },
+    entry: { webview: './webview/main.ts', preview: './webview/preview.ts' },
     resolve: { extensions: ['.ts', '.js'] },
     output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js' },
     module: { rules: [tsRule(path.resolve(__dirname, 'webview/tsconfig.json'))] },

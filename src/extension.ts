@@ -5,6 +5,7 @@ import { registerCommands } from './commands/table';
 import { Ctx } from './ctx';
 import { SHOWN_ERRORS_COMMAND } from './log';
 import { DebugSessions } from './debug/sessions';
+import { registerBatchUi } from './batchUi/register';
 import { registerPredict } from './predict/register';
 import { PymlTaskProvider, TASK_TYPE } from './tasks/pymlTasks';
 import { ModelsTree } from './views/modelsTree';
@@ -55,6 +56,7 @@ export function activate(extension: vscode.ExtensionContext): PymlApi {
     ctx.own(vscode.commands.registerCommand(SHOWN_ERRORS_COMMAND, () => log.shownErrors()));
     registerContainerPrompts(ctx);
     registerPredict(ctx);
+    registerBatchUi(ctx);
     startSampleTests(ctx);
     ctx.own(new DebugSessions(ctx));
     startLanguageServer(ctx);

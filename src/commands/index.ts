@@ -28,7 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     id: 'pyml.showModelLogs',
     title: 'Show Model Container Logs',
     requires: [],
-    run: lazyHandler(() => import('./stop'), (m) => m.showModelLogsCommand),
+    run: lazyHandler(() => import('./logs'), (m) => m.showModelLogsCommand),
   },
   {
     id: 'pyml.showBuildLog',
@@ -80,5 +80,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     title: 'Publish Image',
     requires: ['trust'],
     run: lazyHandler(() => import('./publish'), (m) => m.publishCommand),
+  },
+  {
+    id: 'pyml.runBatchAgain',
+    title: 'Run Batch Prediction Again',
+    requires: ['trust'],
+    run: lazyHandler(() => import('./batch'), (m) => m.runBatchAgainCommand),
+  },
+  {
+    id: 'pyml.previewTable',
+    title: 'Preview Table',
+    requires: [],
+    run: lazyHandler(() => import('./batch'), (m) => m.previewTableCommand),
   },
 ];

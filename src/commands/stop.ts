@@ -1,4 +1,4 @@
-/** PyML: Stop Model, Restart Model, Show Model Logs, Retry Docker Connection. */
+/** PyML: Stop Model, Restart Model, Retry Docker Connection (Show Model Container Logs: logs.ts). */
 import * as path from 'path';
 import type { Ctx } from '../ctx';
 import { dockerOrExplain } from './docker';
@@ -20,15 +20,6 @@ export async function restartCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   if (!folder) return;
   if (!(await dockerOrExplain(ctx, manager))) return;
   await withModelProgress(`Restarting ${path.basename(folder)}`, (progress, token) => manager.restart(folder, progress, token));
-}
-
-export async function showModelLogsCommand(ctx: Ctx, arg?: unknown): Promise<void> {
-  const manager = await ctx.containerManager.get();
-  const folder = await resolveModelFolder(arg ?? runningFolder(manager.models()), 'show the logs of');
-  if (!folder) return;
-  if (!(await dockerOrExplain(ctx, manager))) return;
-  await manager.logTail(folder);
-  ctx.log.show();
 }
 
 /** With exactly one model running, commands without an argument mean that one. */

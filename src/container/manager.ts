@@ -20,7 +20,7 @@ import { connectEngine, engineAnswers, type Engine } from './engine';
 import { BuildCancelledError, BuildFailedError, ContainerExitedError, DockerUnavailableError } from './containerErrors';
 import { EngineEvents, type EngineEvent } from './events';
 import { LABEL } from './labels';
-import { followLogs, logTail } from './logs';
+import { followLogs } from './logs';
 import type { ModelContainer } from './modelContainer';
 import { Problems } from './problems';
 import { errorLocation } from './reload';
@@ -317,18 +317,6 @@ export class ContainerManager implements vscode.Disposable {
     if (detail === undefined) delete model.detail;
     else model.detail = detail;
     this.changed.fire(folder);
-  }
-
-  /** Writes the last lines of a folder's container log to the log (a running model's lines are there already). */
-  async logTail(folder: string): Promise<void> {
-    const engine = await this.answeringEngine();
-    const entry = (await this.containersOf(folder))[0];
-    if (!entry) {
-      this.host.log.info(`No model container for ${folder}`);
-    } else if (!this.running.has(folder) || entry.state !== 'running') {
-      const lines = await logTail(engine.docker.getContainer(entry.id), 200);
-      this.host.log.info(`Last ${lines.length} lines of ${entry.name} (${entry.status}):\n${lines.join('\n')}`);
-    }
   }
 
   // ---- views ---------------------------------------------------------------------------------
