@@ -6,9 +6,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseToWebview, type ToWebview } from '../../../src/shared/panelMessages';
 import { PanelSession, type PanelHost } from '../../../src/predict/session';
-import { readSample } from '../../../src/predict/samples';
+import { outputsJson, readSample, sampleInput } from '../../../src/predict/samples';
+import { conformPrepared } from '../../../src/predict/inputs';
+import { compareOutputs } from '../../../src/scaffold/sample';
 import { runInference } from '../../../src/predict/infer';
-import { compareTables } from '../../../src/predict/compare';
 import { V2Client } from '../../../src/protocol/v2client';
 import { liveServerUnavailable, PANEL_FIXTURES, PROTO, startServer, type LiveServer } from './liveServer';
 import { requirePrerequisite } from '../../prerequisite';
@@ -275,10 +276,13 @@ describe('panel session against a real runtime server', function () {
     assert.strictEqual(file, path.join(workFolder, 'two-rows.json'));
     const sample = await readSample(file);
     assert.strictEqual(sample.model, 'panel-df');
+    assert.deepStrictEqual(sample.inputs, { x: [0.1, 0.2], n: [1, 2], label: ['a', 'b'], flag: [true, false] }, 'the one sample format: columns by name');
+    const schema = host.last('connection').schema;
+    assert.ok(schema);
     const client = new V2Client(server?.address ?? '', { protoPath: PROTO, maxMessageBytes: 1 << 26 });
     try {
-      const replay = await runInference(client, sample.model, sample.input);
-      assert.ok(compareTables(replay.table, sample.expected, sample.tolerance).every((c) => c.verdict === 'same'));
+      const replay = await runInference(client, 'panel-df', conformPrepared(schema, sampleInput(sample, schema)));
+      assert.deepStrictEqual(compareOutputs(sample.expected ?? {}, outputsJson(replay.outputs), sample.tolerance), []);
     } finally {
       client.close();
     }
