@@ -157,7 +157,7 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await page.screenshot({ path: path.join(shots, 'panel-vscode-edit.png') });
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-status"][data-state="ok"]').waitFor({ timeout: 60_000 });
-    assert.deepEqual(await waitForRows(view, 'result-table', 1), [['0', '2.5', '7', 'HELLO', 'true']]);
+    assert.deepEqual(await waitForRows(view, 'result-table', 1), [['1', '2.5', '7', 'HELLO', 'true']]);
     await page.screenshot({ path: path.join(shots, 'panel-vscode-result.png') });
   });
 
@@ -168,14 +168,14 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await view.locator('.loaded', { hasText: 'Loaded inputs.csv' }).waitFor({ timeout: 30_000 });
     await view.locator('[data-testid="send"]').click();
     const csv = await waitForRows(view, 'result-table', 3);
-    assert.deepEqual(csv.map((r) => [r[1], r[3]]), [['1', 'CSV-A'], ['3', 'CSV-B'], ['5', 'CSV-C']]);
+    assert.deepEqual(csv.map((r) => [r[1], r[3]]), [['1.0', 'CSV-A'], ['3.0', 'CSV-B'], ['5.0', 'CSV-C']]);
 
     await view.locator('[data-testid="load-file"]').click();
     await chooseFile(page, path.join(workspace, 'inputs.parquet'));
     await view.locator('.loaded', { hasText: 'Loaded inputs.parquet' }).waitFor({ timeout: 30_000 });
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-table"] .vt-footer', { hasText: '2 rows' }).waitFor({ timeout: 30_000 });
-    assert.deepEqual(await waitForRows(view, 'result-table', 2), [['0', '20', '5', 'PQ-A', 'false'], ['1', '40', 'null', 'PQ-B', 'true']]);
+    assert.deepEqual(await waitForRows(view, 'result-table', 2), [['1', '20.0', '5', 'PQ-A', 'false'], ['2', '40.0', 'null', 'PQ-B', 'true']]);
     await page.screenshot({ path: path.join(shots, 'panel-vscode-parquet.png') });
   });
 
