@@ -77,10 +77,11 @@ function viewCell(c: ViewColumn, row: number, multiline = false): string | null 
   const value = v.get(row) as unknown;
   if (c.element !== undefined) {
     if (!arrow.isArrowVector(value)) return null;
-    const item: unknown = value.get(c.element);
-    return item === null || item === undefined ? null : typedText(item, value.type);
+    const vector = value as AnyVector;
+    const item: unknown = vector.get(c.element);
+    return item === null || item === undefined ? null : typedText(item, vector.type as arrow.DataType);
   }
-  if (c.rowShape.length > 0 && arrow.isArrowVector(value)) return nestedText(value, c.rowShape, multiline);
+  if (c.rowShape.length > 0 && arrow.isArrowVector(value)) return nestedText(value as AnyVector, c.rowShape, multiline);
   return typedText(value, v.type);
 }
 
@@ -116,7 +117,8 @@ export function display(v: unknown): string {
   if (arrow.isArrowVector(v)) {
     const parts: string[] = [];
     const n = Math.min(v.length, 100);
-    for (let i = 0; i < n; i++) parts.push(typedText(v.get(i) as unknown, v.type));
+    const type = v.type as arrow.DataType;
+    for (let i = 0; i < n; i++) parts.push(typedText(v.get(i) as unknown, type));
     return `[${parts.join(', ')}${v.length > n ? ', ...' : ''}]`;
   }
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
@@ -139,7 +141,7 @@ export function bytesText(b: Uint8Array): string {
 function leafDatatype(type: arrow.DataType): string {
   const direct = v2DatatypeOf(type);
   if (direct) return direct;
-  if (arrow.DataType.isFixedSizeList(type) || arrow.DataType.isList(type)) return leafDatatype(type.children[0]?.type ?? type);
+  if (arrow.DataType.isFixedSizeList(type) || arrow.DataType.isList(type)) return leafDatatype((type.children[0]?.type as arrow.DataType | undefined) ?? type);
   return arrow.Type[type.typeId];
 }
 
@@ -147,7 +149,7 @@ function shapeOf(text: string | undefined): number[] | undefined {
   if (!text) return undefined;
   try {
     const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) && v.every((d) => typeof d === 'number') ? (v as number[]) : undefined;
+    return Array.isArray(v) && v.every((d) => typeof d === 'number') ? v : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,8 @@ import * as arrow from 'apache-arrow';
 import * as path from 'path';
 import { closeEnough, compareTables } from '../../../src/predict/compare';
 import { bytesText, cellText, rowWindow, tableInfo } from '../../../src/predict/format';
-import { formatFloat } from '../../../src/shared/panelValues';
+import { formatFloat, randomCell, rng } from '../../../src/shared/panelValues';
+import { followModel } from '../../../src/predict/modelState';
 import { mapFrames } from '../../../src/predict/frames';
 import { grpcurlCommand, quote } from '../../../src/predict/grpcurl';
 import { panelHtml } from '../../../src/predict/html';
@@ -242,5 +243,44 @@ describe('panel pieces', () => {
       assert.doesNotMatch(csp, /unsafe/);
       assert.strictEqual((html.match(/<script /g) ?? []).length, (html.match(/<script nonce="abc123"/g) ?? []).length);
     });
+  });
+});
+
+describe('panel: the model state it follows', () => {
+  const model = { folder: '/ws/churn', address: 'unix:///run/churn.sock', modelName: 'churn' };
+  it('says running, starting, reloading, reloaded (kept), a failed reload, stopped', () => {
+    const at = new Date(2026, 0, 1, 9, 5, 7);
+    const target = { address: model.address, folder: model.folder };
+    assert.strictEqual(followModel([{ ...model, status: 'ready' }], target, undefined)?.state.state, 'running');
+    assert.strictEqual(followModel([{ ...model, status: 'starting' }], target, undefined)?.state.state, 'starting');
+    const reloading = followModel([{ ...model, status: 'reloading' }], target, undefined)?.state;
+    assert.strictEqual(reloading?.state, 'reloading');
+    const reloaded = followModel([{ ...model, status: 'ready' }], target, reloading, at)?.state;
+    assert.deepStrictEqual(reloaded, { state: 'reloaded', text: 'churn reloaded at 09:05:07 (dev mode: saved changes are live).' });
+    assert.strictEqual(followModel([{ ...model, status: 'ready' }], target, reloaded)?.state, reloaded, 'reloaded stays until something else happens');
+    assert.match(followModel([{ ...model, status: 'reload-failed', detail: 'NameError' }], target, undefined)?.state.text ?? '', /previous model keeps serving: NameError/);
+    assert.deepStrictEqual(followModel([], target, reloaded)?.state, { state: 'stopped', text: 'The model is stopped: run it again to send requests.' });
+    assert.strictEqual(followModel([{ ...model, status: 'exited', detail: 'exited 137' }], target, undefined)?.state.state, 'stopped');
+  });
+
+  it('finds a restarted container of the same folder at a new address; says nothing of a server it does not run', () => {
+    const moved = followModel([{ ...model, address: 'unix:///run/new.sock', status: 'ready' }], { address: model.address, folder: model.folder }, { state: 'starting', text: '' });
+    assert.strictEqual(moved?.model?.address, 'unix:///run/new.sock');
+    assert.strictEqual(followModel([], { address: 'localhost:8001' }, undefined), undefined);
+  });
+});
+
+describe('panel: random values', () => {
+  it('draws within the sample ranges, non-negative by default, texts from the sample', () => {
+    const r = rng(7);
+    for (let i = 0; i < 200; i++) {
+      const cm = Number(randomCell('FP64', r, { min: 4.3, max: 7.9 }));
+      assert.ok(cm >= 4.3 && cm <= 7.9, `${cm} is within 4.3..7.9`);
+      const px = Number(randomCell('FP32', r));
+      assert.ok(px >= 0 && px <= 1, `${px} is within 0..1`);
+      const n = Number(randomCell('INT64', r, { min: 0, max: 16 }));
+      assert.ok(Number.isInteger(n) && n >= 0 && n <= 16);
+      assert.ok(['basic', 'premium'].includes(randomCell('BYTES', r, { values: ['basic', 'premium'] })));
+    }
   });
 });
