@@ -5,7 +5,7 @@
  * Ctrl+Backspace (Cmd+Backspace) makes a cell missing, which a text column otherwise cannot express.
  */
 import type { GridColumn, SchemaField } from '../src/shared/panelMessages';
-import { isHeaderRow, parseCell, parseDelimited, randomCell, rng } from '../src/shared/panelValues';
+import { isHeaderRow, parseCell, parseDelimited, randomCell, rng, type RandomRange } from '../src/shared/panelValues';
 import { h } from './dom';
 
 /** Rows the grid draws; more rows are kept and sent but not drawn (large inputs come from files). */
@@ -73,9 +73,10 @@ export class Grid {
     this.onChange();
   }
 
-  random(count: number, seed = Date.now()): void {
+  /** Fills the grid with `count` random rows, each column within its range when one is known. */
+  random(count: number, ranges: Readonly<Record<string, RandomRange>> = {}, seed = Date.now()): void {
     const random = rng(seed);
-    this.rows = Array.from({ length: count }, () => this.fields.map((f) => randomCell(f.datatype, random)));
+    this.rows = Array.from({ length: count }, () => this.fields.map((f) => randomCell(f.datatype, random, ranges[f.name])));
     this.render();
     this.onChange();
   }

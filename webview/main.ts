@@ -64,7 +64,13 @@ let loadedInput: { inputId: string; file: string } | undefined;
 let pending: string | undefined;
 let requestCounter = 0;
 let history: HistoryEntry[] = [];
+let resultColumns: readonly { name: string; shape: string }[] = [];
 let shownHistoryId: string | undefined;
+/** The address the panel is connected to (the dropdown shows its target). */
+let connectedAddress: string | undefined;
+/** Ranges of random values by input, and the sample they come from ('' when there is none). */
+let ranges: Readonly<Record<string, { min?: number; max?: number; values?: string[] }>> = {};
+let rangeSource = '';
 const compareSelection: string[] = [];
 
 // ---------------------------------------------------------------------------------------------
@@ -74,6 +80,8 @@ const targetSelect = h('vscode-single-select', { 'data-testid': 'target-select',
 const addressField = h('vscode-textfield', { placeholder: 'unix:///path/to/model.sock or host:port', 'data-testid': 'address', 'aria-label': 'Server address' }) as HTMLElement & { value: string };
 const modelField = h('vscode-textfield', { placeholder: 'model (optional)', 'data-testid': 'model', 'aria-label': 'Model name', class: 'model-field' }) as HTMLElement & { value: string };
 const connectionStatus = h('div', { class: 'connection', 'data-testid': 'connection' }, 'Not connected.');
+const modelStateView = h('div', { class: 'model-state', 'data-testid': 'model-state', hidden: true });
+const randomNote = h('div', { class: 'note', 'data-testid': 'random-note', hidden: true });
 const targetNote = h('div', { class: 'note' });
 
 const grid = new Grid(() => { updateSendState(); });
@@ -89,7 +97,10 @@ const busy = h('vscode-progress-ring', { hidden: true, class: 'busy' });
 const inputProblems = h('div', { class: 'problems', 'data-testid': 'input-problems' });
 
 const resultHeader = h('div', { class: 'result-header', 'data-testid': 'result-status' });
-const resultTable = new VirtualTable((tableId, start, count) => { post({ type: 'getRows', tableId, start, count }); }, 'result-table');
+const resultTable = new VirtualTable((tableId, start, count) => { post({ type: 'getRows', tableId, start, count }); }, 'result-table', (tableId, row, column) => {
+  post({ type: 'getCell', tableId, row, column });
+});
+const cellDetail = h('div', { class: 'cell-detail', 'data-testid': 'cell-detail', hidden: true });
 const failureView = h('div', { class: 'failure', hidden: true, 'data-testid': 'failure' });
 const sampleName = h('vscode-textfield', { placeholder: 'sample name', 'aria-label': 'Sample name', 'data-testid': 'sample-name' }) as HTMLElement & { value: string };
 const resultActions = h(
@@ -117,7 +128,9 @@ const app = h(
     h('div', { class: 'toolbar' }, addressField, modelField, button('Connect', () => { connect(); }, { 'data-testid': 'connect' })),
     targetNote,
     connectionStatus,
+    modelStateView,
   ),
+  notices,
   h('vscode-divider'),
   h(
     'section',
@@ -135,13 +148,13 @@ const app = h(
       button('Load file…', () => { post({ type: 'loadFile' }); }, { secondary: true, 'data-testid': 'load-file' }),
     ),
     inputProblems,
+    randomNote,
     loadedView,
     editors,
   ),
   h('vscode-divider'),
-  h('section', { class: 'result' }, resultHeader, failureView, resultTable.element, resultActions),
+  h('section', { class: 'result' }, resultHeader, failureView, resultTable.element, cellDetail, resultActions),
   h('vscode-collapsible', { title: 'History', class: 'history-section', open: true }, historyList, comparisonView),
-  notices,
 );
 
 const root = document.getElementById('root');
@@ -184,11 +197,16 @@ function receive(m: ToWebview): void {
     case 'targets':
       targets = m.targets;
       renderTargets();
+      selectConnectedTarget();
       targetNote.textContent = m.note ?? (targets.length === 0 ? 'No running model containers: run one (PyML: Run Model) or give an address.' : '');
       return;
     case 'connection':
+      modelStateView.hidden = true;
       if (m.schema) {
         schema = m.schema;
+        connectedAddress = m.address;
+        selectConnectedTarget();
+        clearErrors();
         addressField.value = m.address;
         vscode.setState({ address: m.address, model: m.schema.model } satisfies WebviewState);
         fill(
@@ -204,12 +222,32 @@ function receive(m: ToWebview): void {
         applySchema();
       } else {
         schema = undefined;
-        connectionStatus.textContent = m.error ?? `Not connected to ${m.address}.`;
+        connectedAddress = undefined;
+        selectConnectedTarget();
+        fill(connectionStatus, m.error ?? `Not connected to ${m.address}.`, m.action === 'runModel' ? ' ' : null, m.action === 'runModel' ? runModelButton() : null);
         connectionStatus.classList.toggle('error', m.error !== undefined);
         applySchema();
       }
       return;
+    case 'modelState':
+      showModelState(m.state, m.text);
+      return;
+    case 'ranges':
+      ranges = m.inputs;
+      rangeSource = m.source;
+      return;
+    case 'cellDetail':
+      if (m.tableId !== resultTable.tableId) return;
+      fill(
+        cellDetail,
+        h('div', { class: 'toolbar' }, h('strong', {}, `row ${m.row + 1}, ${resultColumns[m.column]?.name ?? ''}`), h('span', { class: 'vt-type' }, resultColumns[m.column]?.shape ?? ''), button('Close', () => { cellDetail.hidden = true; }, { secondary: true })),
+        h('pre', { class: 'cell-text' }, m.text ?? 'null'),
+      );
+      cellDetail.hidden = false;
+      return;
     case 'loaded':
+      clearErrors();
+      randomNote.hidden = true;
       loadedInput = { inputId: m.inputId, file: m.file };
       fill(
         loadedView,
@@ -236,7 +274,10 @@ function receive(m: ToWebview): void {
     case 'result':
       if (m.requestId === pending) done();
       shownHistoryId = m.historyId;
+      clearErrors();
       failureView.hidden = true;
+      cellDetail.hidden = true;
+      resultColumns = m.table.columns;
       resultTable.element.hidden = false;
       resultActions.hidden = false;
       resultTable.show(m.table);
@@ -296,8 +337,36 @@ function randomSample(): void {
   if (!schema) return;
   const rows = Math.max(1, Math.min(100_000, Number.parseInt(rowsField.value, 10) || 5));
   clearLoaded();
-  if (schema.kind === 'dataframe') grid.random(rows);
-  else tensors.random(rows);
+  if (schema.kind === 'dataframe') grid.random(rows, ranges);
+  else tensors.random(rows, ranges);
+  const covered = schema.inputs.filter((f) => ranges[f.name]).length;
+  randomNote.textContent = rangeSource && covered > 0
+    ? `Random values, drawn within the ranges of ${rangeSource}: check them before trusting the answer.`
+    : 'Random values (no sample of this model to take ranges from: 0 to 1 for floats, 0 to 9 for integers): check them before trusting the answer.';
+  randomNote.hidden = false;
+}
+
+function runModelButton(): HTMLElement {
+  return button('Run Model', () => { post({ type: 'runModel' }); }, { 'data-testid': 'run-model' });
+}
+
+/** The connected model's container: running, starting, reloading, reloaded, a failed reload, stopped. */
+function showModelState(state: string, text: string): void {
+  modelStateView.dataset['state'] = state;
+  fill(modelStateView, h('span', { class: `state-dot ${state}` }), ' ', text, state === 'stopped' ? ' ' : null, state === 'stopped' ? runModelButton() : null);
+  modelStateView.hidden = false;
+  connectionStatus.classList.toggle('stale', state === 'stopped');
+}
+
+/** Something worked: the error notices from before no longer apply. */
+function clearErrors(): void {
+  notices.querySelectorAll('.notice.error, .notice.warn').forEach((n) => { n.remove(); });
+}
+
+/** Shows the connected target in the dropdown (also after a window reload), or the placeholder. */
+function selectConnectedTarget(): void {
+  const match = targets.find((t) => t.address === connectedAddress);
+  targetSelect.value = match?.id ?? '';
 }
 
 function saveSample(): void {
@@ -364,9 +433,14 @@ function showFailure(f: Failure): void {
   resultActions.hidden = true;
   failureView.hidden = false;
   resultHeader.dataset['state'] = 'error';
-  fill(resultHeader, h('span', { class: 'err' }, f.status), ` · ${f.status === 'LOCAL' ? 'not sent' : 'the server answered with an error'}`);
-  const parts: HTMLElement[] = [h('pre', { class: 'failure-message', 'data-testid': 'failure-message' }, f.message)];
+  cellDetail.hidden = true;
+  const what = f.status === 'LOCAL' ? 'not sent' : f.action === 'runModel' ? 'the model is not running' : f.error ? 'the model raised an exception' : 'the server answered with an error';
+  fill(resultHeader, h('span', { class: 'err' }, f.status), ` · ${what}`);
   const e = f.error;
+  // The exception line below says what the message says: show the message only when it adds to it.
+  const repeats = e !== undefined && f.message.includes(e.message) && f.message.length <= e.type.length + e.message.length + 200;
+  const parts: HTMLElement[] = repeats ? [] : [h('pre', { class: 'failure-message', 'data-testid': 'failure-message' }, f.message)];
+  if (f.action === 'runModel') parts.push(h('div', { class: 'toolbar' }, runModelButton()));
   if (e) {
     parts.push(h('div', { class: 'exception' }, h('strong', {}, e.type), e.message ? `: ${e.message}` : '', e.phase ? ` (in ${e.phase})` : ''));
     const frames = h('ol', { class: 'frames', 'data-testid': 'frames' });
@@ -448,6 +522,10 @@ function renderComparison(c: Extract<ToWebview, { type: 'comparison' }>['compari
 }
 
 function notice(level: 'info' | 'warn' | 'error', text: string): void {
+  // The same message twice is said once (the newest stays).
+  notices.querySelectorAll('.notice').forEach((n) => {
+    if (n.textContent === text) n.remove();
+  });
   const el = h('div', { class: `notice ${level}` }, text);
   notices.prepend(el);
   while (notices.childElementCount > 4) notices.lastElementChild?.remove();

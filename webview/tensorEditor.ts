@@ -3,7 +3,7 @@
  * The shape and every element are checked as they are typed, against the declared dtype and shape.
  */
 import type { SchemaField, TensorText } from '../src/shared/panelMessages';
-import { concreteShape, formatShape, parseCell, parseNested, randomTensorText, rng, shapeProblem } from '../src/shared/panelValues';
+import { concreteShape, formatShape, parseCell, parseNested, randomTensorText, rng, shapeProblem, type RandomRange } from '../src/shared/panelValues';
 import { h } from './dom';
 
 /** Elements checked live; a larger tensor is checked in full by the extension when sent. */
@@ -53,10 +53,11 @@ export class TensorEditors {
     return this.editors.every((e) => e.ok);
   }
 
-  random(rows: number, seed = Date.now()): void {
+  /** Fills every tensor with random values (`rows` along a -1 first axis), within its range when one is known. */
+  random(rows: number, ranges: Readonly<Record<string, RandomRange>> = {}, seed = Date.now()): void {
     const random = rng(seed);
     for (const e of this.editors) {
-      e.text.value = randomTensorText(e.field.datatype, concreteShape(e.field.shape, rows), random);
+      e.text.value = randomTensorText(e.field.datatype, concreteShape(e.field.shape, rows), random, ranges[e.field.name]);
       this.check(e);
     }
     this.onChange();

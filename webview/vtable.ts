@@ -31,6 +31,8 @@ export class VirtualTable {
   constructor(
     private readonly fetch: (tableId: string, start: number, count: number) => void,
     testId: string,
+    /** Called when a cell is clicked (row and shown column, from 0). */
+    private readonly onCell?: (tableId: string, row: number, column: number) => void,
   ) {
     this.header = h('div', { class: 'vt-header', role: 'row' });
     this.window = h('div', { class: 'vt-window', role: 'rowgroup' });
@@ -38,6 +40,14 @@ export class VirtualTable {
     this.body = h('div', { class: 'vt-body', tabindex: 0, onscroll: () => { this.schedule(); } }, this.spacer, this.window);
     this.footer = h('div', { class: 'vt-footer' });
     this.element = h('div', { class: 'vt', role: 'table', 'data-testid': testId }, this.header, this.body, this.footer);
+    this.window.addEventListener('click', (e) => {
+      const cell = (e.target as HTMLElement | null)?.closest('.vt-cell');
+      const row = cell?.parentElement;
+      if (!cell || !row || !this.info || cell.classList.contains('vt-index')) return;
+      const column = [...row.children].indexOf(cell) - 1;
+      const r = Number(row.dataset['row']);
+      if (column >= 0 && Number.isInteger(r)) this.onCell?.(this.info.tableId, r, column);
+    });
     new ResizeObserver(() => { this.schedule(); }).observe(this.body);
   }
 
@@ -50,7 +60,7 @@ export class VirtualTable {
     this.blocks.clear();
     this.pending.clear();
     const widths = info.columns.map((c) => columnWidth(c.name, c.datatype, c.shape));
-    const indexWidth = 20 + 8 * String(Math.max(0, info.rows - 1)).length;
+    const indexWidth = 20 + 8 * String(Math.max(1, info.rows)).length;
     const template = `${indexWidth}px ${widths.map((w) => `${w}px`).join(' ')}`;
     this.header.style.gridTemplateColumns = template;
     this.window.style.setProperty('--vt-columns', template);
@@ -156,7 +166,8 @@ export class VirtualTable {
         el.replaceChildren(...Array.from({ length: cells }, (_, c) => h('div', { class: c === 0 ? 'vt-cell vt-index' : 'vt-cell', role: 'cell' })));
       }
       const kids = el.children;
-      (kids[0] as HTMLElement).textContent = String(r);
+      // Rows are numbered from 1, as the input grid numbers them.
+      (kids[0] as HTMLElement).textContent = String(r + 1);
       for (let c = 0; c < info.columns.length; c++) {
         const cell = kids[c + 1] as HTMLElement;
         const v = values ? values[c] : undefined;
@@ -164,6 +175,7 @@ export class VirtualTable {
         cell.classList.toggle('vt-null', v === null);
         cell.classList.toggle('vt-num', isNumeric(info.columns[c]?.datatype ?? ''));
         cell.title = v ?? '';
+        cell.classList.toggle('vt-tensor', /^\[.*,/.test(info.columns[c]?.shape ?? '') && !/\]$/.test(info.columns[c]?.name ?? ''));
       }
     });
   }

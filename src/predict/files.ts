@@ -1,7 +1,7 @@
 /**
  * Input files for the panel, read into Arrow. Tables (CSV/TSV, JSON lines, Arrow IPC / Feather,
  * Parquet) come through the readers of src/tables, the same as batch runs; what is the panel's own
- * is read here: JSON (records, columns, pandas "split", V2 request JSON, PyML samples), NumPy .npy
+ * is read here: JSON (PyML samples, records, columns, pandas "split", V2 request JSON), NumPy .npy
  * and .npz. Tables keep the file's column types (with the model's declared types as hints for CSV);
  * numbers go straight into typed arrays.
  */
@@ -20,7 +20,8 @@ import { jsonObjects } from '../tables/jsonl';
 import { readAll, readTable, type TableSource } from '../tables/source';
 import { parseText } from '../tables/values';
 import { outputsTable } from './infer';
-import { parseSample } from './samples';
+import { isSampleJson, sampleFromJson } from '../scaffold/sample';
+import { sampleInput } from './samples';
 import { isV2Datatype } from './panelSchema';
 
 export type LoadedFile =
@@ -49,7 +50,7 @@ export async function loadInputFile(file: string, schema?: ModelSchema): Promise
       case 'parquet': case 'pq':
         return tableResult(await withSource(file, 'parquet', readAll));
       case 'json':
-        return readJson(file, JSON.parse(await readText(file)) as unknown);
+        return readJson(JSON.parse(await readText(file)) as unknown, schema);
       case 'npy':
         return tensorResult([readNpy(path.basename(file, '.npy'), await readBytes(file))]);
       case 'npz':
@@ -93,8 +94,12 @@ function tableResult(table: AnyTable, warnings: string[] = []): LoadedFile {
 }
 
 function tensorResult(tensors: TensorInput[], warnings: string[] = []): LoadedFile {
-  const preview = outputsTable(tensors.map((t) => ({ name: t.name, datatype: t.datatype ?? v2DatatypeOf(t.values.type) ?? 'BYTES', shape: t.shape, values: t.values })));
-  return { kind: 'tensors', tensors, preview, warnings };
+  return { kind: 'tensors', tensors, preview: tensorPreview(tensors), warnings };
+}
+
+/** Tensors as the panel previews them (side by side, or one per row). */
+export function tensorPreview(tensors: readonly TensorInput[]): AnyTable {
+  return outputsTable(tensors.map((t) => ({ name: t.name, datatype: t.datatype ?? v2DatatypeOf(t.values.type) ?? 'BYTES', shape: t.shape, values: t.values })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,12 +153,13 @@ class Inference {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-function readJson(file: string, value: unknown): LoadedFile {
+function readJson(value: unknown, schema: ModelSchema | undefined): LoadedFile {
   if (Array.isArray(value)) return tableResult(recordsToTable(value));
   if (!isRecord(value)) throw new Error('holds neither records (a list of objects) nor columns (an object of lists)');
-  if (value['pyml_sample'] !== undefined) {
-    const sample = parseSample(file, value);
-    return sample.input.kind === 'table' ? tableResult(sample.input.table) : tensorResult([...sample.input.tensors]);
+  if (isSampleJson(value)) {
+    // A PyML sample (samples/*.json): its inputs, typed by the model's schema when connected.
+    const input = sampleInput(sampleFromJson(value), schema);
+    return input.kind === 'table' ? tableResult(input.table) : tensorResult([...input.tensors]);
   }
   if (Array.isArray(value['inputs'])) return readV2Json(value);
   if (Array.isArray(value['columns']) && Array.isArray(value['data'])) {
@@ -176,7 +182,7 @@ function readJson(file: string, value: unknown): LoadedFile {
     for (const [name, v] of entries) columns[name] = valuesColumn(name, v as unknown[]);
     return tableResult(new arrow.Table<Record<string, arrow.DataType>>(columns));
   }
-  throw new Error('is not records, columns, pandas "split", a V2 request ("inputs") or named tensors');
+  throw new Error('is not a PyML sample ({"inputs": {...}}), records, columns, pandas "split", a V2 request ({"inputs": [...]}) or named tensors');
 }
 
 /** V2 request JSON: {"parameters": {"content_type": "pd"}?, "inputs": [{name, datatype, shape, data}]}. */

@@ -256,3 +256,12 @@ export function approximateBytes(input: PreparedInput): number {
 export function fieldNames(fields: readonly SchemaField[]): string {
   return fields.map((f) => f.name).join(', ');
 }
+
+/** A request made to fit the schema: a table conformed (or turned into tensors), tensors checked and cast. */
+export function conformPrepared(schema: ModelSchema, input: PreparedInput): PreparedInput {
+  if (input.kind === 'table') {
+    return schema.kind === 'dataframe' ? { kind: 'table', table: conformTable(schema, input.table).table } : { kind: 'tensors', tensors: tableToTensors(schema, input.table) };
+  }
+  if (schema.kind === 'dataframe') throw new InputError('this model takes a DataFrame (columns), not tensors');
+  return { kind: 'tensors', tensors: conformTensors(schema, input.tensors) };
+}

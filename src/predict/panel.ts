@@ -5,6 +5,7 @@
  * Everything but the editor glue lives in PanelSession (session.ts).
  */
 import { randomBytes } from 'crypto';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
@@ -12,17 +13,20 @@ import { DEBUG_REQUEST_TIMEOUT_MS } from '../debug/state';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
 import { webviewState } from '../shared/panelMessages';
 import { INPUT_FILE_EXTENSIONS } from './files';
-import { saveSample } from './samples';
+import { EXAMPLE_SAMPLE, saveSample, SAMPLES_DIR } from './samples';
+import { followModel, type TrackedModel } from './modelState';
 import { panelHtml } from './html';
 import { PANEL_VIEW_TYPE, RECENT_ADDRESSES_KEY } from './panelIds';
 import { PanelSession, type PanelHost } from './session';
 import { addressTarget, containerTargets, type TargetEntry } from './targets';
 
 
-/** What the command accepts: nothing, an address string, or {address, model}. */
+/** What the command accepts: nothing, an address string, {address, model}, or a model folder (CodeLens, tree item). */
 export interface OpenArgs {
   readonly address?: string;
   readonly model?: string;
+  /** The model folder the panel was opened for (the Test CodeLens, the Models view). */
+  readonly folder?: string;
 }
 
 export class PredictPanel implements vscode.Disposable {
@@ -30,6 +34,9 @@ export class PredictPanel implements vscode.Disposable {
   readonly session: PanelSession;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  /** A model folder the panel was opened for while its model did not run: connect when it starts. */
+  private runFolder: string | undefined;
+  private following: Promise<void> = Promise.resolve();
 
   /** Shows the panel (creating it when needed) and connects to `args` when given. */
   static async createOrShow(ctx: Ctx, args: OpenArgs = {}): Promise<PredictPanel> {
@@ -41,8 +48,74 @@ export class PredictPanel implements vscode.Disposable {
       const webviewPanel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'PyML: Test Prediction', column, webviewOptions(ctx));
       panel = new PredictPanel(ctx, webviewPanel);
     }
-    if (args.address) await panel.session.connect(undefined, args.address, args.model);
+    await panel.connectFor(args);
     return panel;
+  }
+
+  /**
+   * Connects as the user means it: to an address given; else to the running container of the model
+   * folder given; else, when nothing is connected, to the only running model. A folder whose model
+   * does not run says so, with Run Model.
+   */
+  private async connectFor(args: OpenArgs): Promise<void> {
+    const session = this.session;
+    if (args.address) {
+      await session.connect(undefined, args.address, args.model);
+      return;
+    }
+    const targets = await session.refreshTargets().catch(() => [] as readonly TargetEntry[]);
+    if (args.folder) {
+      const folder = path.resolve(args.folder);
+      const target = targets.find((t) => t.folder !== undefined && path.resolve(t.folder) === folder);
+      if (target) {
+        if (session.currentTarget?.address !== target.address || !session.connection) await session.connect(target.id, undefined, undefined);
+        return;
+      }
+      const name = await loadManifest(folder).then((m) => m.name, () => path.basename(folder));
+      this.runFolder = folder;
+      session.notice('warn', `${name} is not running: run it (Run Model) to send requests to it.`);
+      session.setModelState({ state: 'stopped', text: `${name} is not running: run it to send requests.` });
+      return;
+    }
+    const only = targets.length === 1 ? targets[0] : undefined;
+    if (!session.currentTarget && only?.kind === 'container') await session.connect(only.id, undefined, undefined);
+  }
+
+  /** The connected model's container changed (or any did): follow it, and connect to a lone model when idle. */
+  private async followModels(): Promise<void> {
+    const manager = this.ctx.containerManager.peek();
+    if (!manager || this.disposed) return;
+    const session = this.session;
+    const models: TrackedModel[] = manager.models().map((m) => ({
+      folder: m.folder,
+      address: m.container.info.address,
+      modelName: m.container.info.modelName,
+      status: m.status,
+      ...(m.detail !== undefined ? { detail: m.detail } : {}),
+    }));
+    const targets = await session.refreshTargets().catch(() => [] as readonly TargetEntry[]);
+    const target = session.currentTarget;
+    if (!target) {
+      const wanted = this.runFolder;
+      const pick = wanted ? targets.find((t) => t.folder !== undefined && path.resolve(t.folder) === wanted) : targets.length === 1 ? targets[0] : undefined;
+      if (pick?.kind === 'container') {
+        this.runFolder = undefined;
+        await session.connect(pick.id, undefined, undefined);
+      }
+      return;
+    }
+    const previous = session.modelState;
+    const next = followModel(models, this.runFolder && !target.folder ? { ...target, folder: this.runFolder } : target, previous);
+    if (!next) return;
+    const serving = next.state.state === 'running' || next.state.state === 'reloaded';
+    const back = previous?.state === 'stopped' || previous?.state === 'starting' || !session.connection;
+    if (serving && next.model && (next.model.address !== target.address || back)) {
+      // A restarted container (maybe at a new address), or the model started after the panel said it was not running.
+      const entry = targets.find((t) => t.address === next.model?.address);
+      await session.connect(entry?.id, entry ? undefined : next.model.address, next.model.modelName);
+      this.runFolder = undefined;
+    }
+    session.setModelState(next.state);
   }
 
   /** Called by the serializer after a window reload; reconnects to the target it had. */
@@ -82,6 +155,22 @@ export class PredictPanel implements vscode.Disposable {
     this.disposables.push(new vscode.Disposable(() => {
       paused.dispose();
     }));
+    // Follow the model containers: Stop, Restart, dev-mode reloads, a model started or stopped elsewhere.
+    void ctx.containerManager.get().then((manager) => {
+      if (this.disposed) return;
+      const changed = manager.onDidChange(() => {
+        this.follow();
+      });
+      this.disposables.push(changed);
+      this.follow();
+    }, () => undefined);
+  }
+
+  /** Follows the models one change at a time (changes come in bursts). */
+  private follow(): void {
+    this.following = this.following.then(() => this.followModels()).catch((err: unknown) => {
+      this.ctx.log.warn(`PyML panel: following the model containers failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 
   dispose(): void {
@@ -155,6 +244,12 @@ export class PredictPanel implements vscode.Disposable {
       onConnected: (address) => {
         const list = [address, ...recent().filter((a) => a !== address)].slice(0, 10);
         void ctx.extension.workspaceState.update(RECENT_ADDRESSES_KEY, list);
+        this.follow();
+      },
+      modelSample: (folder) => modelSample(folder),
+      runModel: async (folder) => {
+        const target = folder ?? this.runFolder;
+        await vscode.commands.executeCommand('pyml.runModel', ...(target ? [vscode.Uri.file(target)] : []));
       },
     };
   }
@@ -167,12 +262,31 @@ export async function openPanel(ctx: Ctx, arg?: unknown): Promise<void> {
 
 export function openArgs(arg: unknown): OpenArgs {
   if (typeof arg === 'string') return { address: arg };
+  if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? { folder: modelFolderOf(arg.fsPath) } : {};
   if (typeof arg !== 'object' || arg === null) return {};
   const r = arg as Record<string, unknown>;
+  // A Models view item: a model folder ({manifest: Uri}) or one of its containers ({folder, container}).
+  if (r['manifest'] instanceof vscode.Uri) return { folder: path.dirname(r['manifest'].fsPath) };
+  if (typeof r['folder'] === 'string' && r['kind'] === 'container') return { folder: r['folder'] };
   return {
     ...(typeof r['address'] === 'string' ? { address: r['address'] } : {}),
     ...(typeof r['model'] === 'string' ? { model: r['model'] } : {}),
+    ...(typeof r['folder'] === 'string' ? { folder: r['folder'] } : {}),
   };
+}
+
+/** The model folder of a path the CodeLens gives: the folder itself, or the folder of a file in it. */
+function modelFolderOf(p: string): string {
+  return /\.(py|ya?ml|json|txt)$/i.test(p) ? path.dirname(p) : p;
+}
+
+/** The sample the panel shows first for a model folder: samples/example.json, else its first sample. */
+async function modelSample(folder: string): Promise<string | undefined> {
+  const dir = path.join(folder, SAMPLES_DIR);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const samples = names.filter((n) => n.endsWith('.json')).sort();
+  const pick = samples.includes(EXAMPLE_SAMPLE) ? EXAMPLE_SAMPLE : samples[0];
+  return pick ? path.join(dir, pick) : undefined;
 }
 
 function webviewOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {

@@ -1,61 +1,26 @@
 /**
- * Saved samples: a request and the answer it got, in `samples/<name>.json` next to the model, so
- * they can be read, diffed in review and replayed as tests (src/testing).
- *
- * The format is the Open Inference Protocol's JSON (REST) form of a request and a response, with
- * what JSON lacks spelled out:
- *
- *   {"pyml_sample": 1, "model": "churn", "kind": "dataframe", "saved": "2024-05-01T12:00:00Z",
- *    "tolerance": {"rtol": 1e-6, "atol": 1e-9},
- *    "request":  {"parameters": {"content_type": "pd"},
- *                 "inputs":  [{"name": "tenure", "datatype": "INT64", "shape": [2], "data": [3, null]}]},
- *    "response": {"outputs": [{"name": "p", "datatype": "FP64", "shape": [2], "data": [0.25, "NaN"]}]}}
- *
- * `data` is flat, row-major. null is a missing value (DataFrame columns only); floats NaN, Infinity
- * and -Infinity are the strings "NaN", "Infinity", "-Infinity"; 64-bit integers beyond 2^53 are
- * decimal strings; BYTES that are not UTF-8 text are {"b64": "..."}.
+ * Samples between files and Arrow: the panel's "Save as sample" writes a request and the answer it
+ * got as `samples/<name>.json` next to the model; "Load file…" and the Test Explorer (src/testing)
+ * read them back into a request ready to send. The format itself (one for New Model, the panel, the
+ * Test Explorer) is src/scaffold/sample.ts: inputs and expected outputs by name, columns as lists,
+ * tensors as nested lists, the datatypes taken from the model's schema.
  */
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { V2Datatype } from '../model/dtypes';
-import { CodecError, tensorsToTable, v2DatatypeOf, type AnyTable, type AnyVector, type DecodedTensor, type TensorInput } from '../protocol/arrowCodec';
-import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from '../protocol/wire';
+import { v2DatatypeOf, type AnyVector, type DecodedTensor, type TensorInput } from '../protocol/arrowCodec';
+import { formatSampleJson, nest, sampleFromJson, shapeOf, flatten, type Sample } from '../scaffold/sample';
+import type { ModelSchema, SchemaField } from '../shared/panelMessages';
+import { formatFloat } from '../shared/panelValues';
 import { ColumnBuilder } from '../tables/columnBuilder';
-import { DEFAULT_TOLERANCE, type Tolerance } from './compare';
 import type { PreparedInput } from './inputs';
-import { isV2Datatype } from './panelSchema';
 
 export const SAMPLES_DIR = 'samples';
-export const SAMPLE_VERSION = 1;
+/** The sample New Model writes, which the panel loads when it connects to that model. */
+export const EXAMPLE_SAMPLE = 'example.json';
 
 type JsonValue = null | boolean | number | string | { b64: string };
-
-export interface SampleTensor {
-  readonly name: string;
-  readonly datatype: V2Datatype;
-  readonly shape: readonly number[];
-  readonly data: readonly JsonValue[];
-}
-
-export interface SampleFile {
-  readonly pyml_sample: number;
-  readonly model: string;
-  readonly kind: 'dataframe' | 'tensor';
-  readonly saved: string;
-  readonly tolerance: Tolerance;
-  readonly request: { readonly parameters: Readonly<Record<string, string>>; readonly inputs: readonly SampleTensor[] };
-  readonly response: { readonly outputs: readonly SampleTensor[] };
-}
-
-/** A sample read back: the request ready to send, and the answer to expect as a table. */
-export interface Sample {
-  readonly file: string;
-  readonly model: string;
-  readonly input: PreparedInput;
-  readonly expected: AnyTable;
-  readonly tolerance: Tolerance;
-}
 
 export class SampleError extends Error {
   override readonly name = 'SampleError';
@@ -63,30 +28,35 @@ export class SampleError extends Error {
     readonly file: string,
     message: string,
   ) {
-    super(`${file}: ${message}`);
+    super(`${path.basename(file)}: ${message}`);
   }
 }
 
 /** The JSON of a sample made from a request and the outputs it got. */
 export function sampleJson(model: string, input: PreparedInput, outputs: readonly DecodedTensor[], now = new Date()): string {
-  const inputs: SampleTensor[] =
-    input.kind === 'table'
-      ? input.table.schema.fields.map((f) => {
-          const column = input.table.getChild(f.name);
-          if (!column) throw new Error(`column ${f.name} is missing`);
-          return tensorJson(f.name, datatypeOf(f.name, column), [input.table.numRows], column);
-        })
-      : input.tensors.map((t) => tensorJson(t.name, t.datatype ?? datatypeOf(t.name, t.values), t.shape, t.values));
-  const sample: SampleFile = {
-    pyml_sample: SAMPLE_VERSION,
+  const inputs: Record<string, unknown[]> = {};
+  if (input.kind === 'table') {
+    for (const f of input.table.schema.fields) {
+      const column = input.table.getChild(f.name);
+      if (column) inputs[f.name] = jsonValues(column);
+    }
+  } else {
+    for (const t of input.tensors) inputs[t.name] = nest(jsonValues(t.values), t.shape);
+  }
+  const sample: Sample = {
+    description: `Saved from the test prediction panel on ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     model,
-    kind: input.kind === 'table' ? 'dataframe' : 'tensor',
-    saved: now.toISOString(),
-    tolerance: DEFAULT_TOLERANCE,
-    request: { parameters: input.kind === 'table' ? { [CONTENT_TYPE]: CONTENT_TYPE_DATAFRAME } : {}, inputs },
-    response: { outputs: outputs.map((o) => tensorJson(o.name, o.datatype, o.shape, o.values)) },
+    inputs,
+    expected: outputsJson(outputs),
   };
-  return `${pretty(sample, '')}\n`;
+  return formatSampleJson(sample);
+}
+
+/** Outputs by name as the sample format writes them: nested lists by shape (a flat list for 1-D). */
+export function outputsJson(outputs: readonly DecodedTensor[]): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const o of outputs) out[o.name] = nest(jsonValues(o.values), o.shape);
+  return out;
 }
 
 /** Writes `samples/<name>.json` in the model folder (creating samples/); returns the file's path. */
@@ -99,7 +69,7 @@ export async function saveSample(modelFolder: string, name: string, json: string
   return file;
 }
 
-/** Reads and checks a sample file. */
+/** Reads a sample file (this format or the older one); a SampleError names the file and what is wrong. */
 export async function readSample(file: string): Promise<Sample> {
   let value: unknown;
   try {
@@ -107,68 +77,67 @@ export async function readSample(file: string): Promise<Sample> {
   } catch (err) {
     throw new SampleError(file, `cannot be read as JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  return parseSample(file, value);
-}
-
-export function parseSample(file: string, value: unknown): Sample {
-  const fail = (m: string): never => {
-    throw new SampleError(file, m);
-  };
-  if (!isRecord(value)) return fail('is not a JSON object');
-  if (value['pyml_sample'] !== SAMPLE_VERSION) fail(`is not a PyML sample (expected "pyml_sample": ${SAMPLE_VERSION})`);
-  const model = typeof value['model'] === 'string' ? value['model'] : fail('has no "model"');
-  const kind = value['kind'] === 'tensor' ? 'tensor' : 'dataframe';
-  const request = isRecord(value['request']) ? value['request'] : fail('has no "request"');
-  const response = isRecord(value['response']) ? value['response'] : fail('has no "response"');
-  const tol = isRecord(value['tolerance']) ? value['tolerance'] : {};
-  const tolerance: Tolerance = {
-    rtol: typeof tol['rtol'] === 'number' ? tol['rtol'] : DEFAULT_TOLERANCE.rtol,
-    atol: typeof tol['atol'] === 'number' ? tol['atol'] : DEFAULT_TOLERANCE.atol,
-  };
-  const inputs = tensorsOf(file, request['inputs'], 'request.inputs');
-  const outputs = tensorsOf(file, response['outputs'], 'response.outputs');
-  let input: PreparedInput;
-  if (kind === 'dataframe') {
-    const columns: Record<string, AnyVector> = {};
-    for (const t of inputs) columns[t.name] = t.values;
-    input = { kind: 'table', table: new arrow.Table<Record<string, arrow.DataType>>(columns) };
-  } else {
-    input = { kind: 'tensors', tensors: inputs };
-  }
-  let expected: AnyTable;
   try {
-    expected = tensorsToTable(outputs.map((o) => ({ name: o.name, datatype: o.datatype ?? 'BYTES', shape: o.shape, values: o.values })));
+    return sampleFromJson(value);
   } catch (err) {
-    throw new SampleError(file, err instanceof CodecError ? err.message : String(err));
+    throw new SampleError(file, err instanceof Error ? err.message : String(err));
   }
-  return { file, model, input, expected, tolerance };
 }
 
-function tensorsOf(file: string, value: unknown, where: string): TensorInput[] {
-  if (!Array.isArray(value)) throw new SampleError(file, `"${where}" is not a list`);
-  return value.map((t: unknown, i) => {
-    if (!isRecord(t)) throw new SampleError(file, `${where}[${i}] is not an object`);
-    const name = typeof t['name'] === 'string' ? t['name'] : '';
-    const datatype = typeof t['datatype'] === 'string' ? t['datatype'] : '';
-    if (!name) throw new SampleError(file, `${where}[${i}] has no name`);
-    if (!isV2Datatype(datatype)) throw new SampleError(file, `${where}[${i}] ('${name}') has datatype '${datatype}', not a V2 datatype`);
-    const shape = Array.isArray(t['shape']) && t['shape'].every((d) => Number.isSafeInteger(d) && (d as number) >= 0) ? (t['shape'] as number[]) : undefined;
-    if (!shape) throw new SampleError(file, `${where}[${i}] ('${name}') has no valid shape`);
-    const data = Array.isArray(t['data']) ? (t['data'] as unknown[]).flat(Infinity) : undefined;
-    if (!data) throw new SampleError(file, `${where}[${i}] ('${name}') has no data list`);
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== count) throw new SampleError(file, `${where}[${i}] ('${name}') has ${data.length} values; shape [${shape.join(', ')}] needs ${count}`);
-    const builder = ColumnBuilder.of(name, datatype, data.length);
-    data.forEach((v, j) => {
-      const problem = appendJson(builder, v);
-      if (problem) throw new SampleError(file, `${where}[${i}] ('${name}') value ${j}: ${problem}`);
-    });
-    return { name, datatype, shape, values: builder.finish() };
+/**
+ * A sample's inputs as a request: each input typed by the schema's field of that name (names the
+ * schema does not know are typed by their values, for the schema check to name). Without a schema,
+ * nested lists make tensors and flat lists a table.
+ */
+export function sampleInput(sample: Sample, schema?: ModelSchema): PreparedInput {
+  const entries = Object.entries(sample.inputs);
+  const tensors = schema ? schema.kind === 'tensor' : entries.some(([, v]) => (shapeOf(v)?.length ?? 1) > 1);
+  const fields = new Map((schema?.inputs ?? []).map((f) => [f.name, f]));
+  if (!tensors) {
+    const columns: Record<string, AnyVector> = {};
+    for (const [name, values] of entries) {
+      const shape = shapeOf(values);
+      if (!shape || shape.length !== 1) throw new Error(`input '${name}' must be a flat list (one value per row) for a DataFrame model`);
+      columns[name] = jsonColumn(name, values, fields.get(name));
+    }
+    const lengths = new Set(Object.values(columns).map((c) => c.length));
+    if (lengths.size > 1) throw new Error(`the input columns have different lengths (${[...lengths].join(', ')})`);
+    return { kind: 'table', table: new arrow.Table<Record<string, arrow.DataType>>(columns) };
+  }
+  return {
+    kind: 'tensors',
+    tensors: entries.map(([name, value]): TensorInput => {
+      const shape = shapeOf(value);
+      if (!shape) throw new Error(`input '${name}' is ragged: nested lists of different lengths`);
+      const values = jsonColumn(name, flatten(value), fields.get(name));
+      const datatype = v2DatatypeOf(values.type);
+      return { name, shape, values, ...(datatype ? { datatype } : {}) };
+    }),
+  };
+}
+
+/** JSON values as a column of the field's datatype, or of the narrowest that holds them. */
+function jsonColumn(name: string, values: readonly unknown[], field: SchemaField | undefined): AnyVector {
+  const datatype = field?.datatype ?? inferDatatype(values);
+  const builder = ColumnBuilder.of(name, datatype, values.length);
+  values.forEach((v, i) => {
+    const problem = appendJson(builder, v);
+    if (problem) throw new Error(`input '${name}', value ${i + 1}: ${problem}`);
   });
+  return builder.finish();
+}
+
+function inferDatatype(values: readonly unknown[]): V2Datatype {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length === 0) return 'FP64';
+  if (present.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) return 'INT64';
+  if (present.every((v) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity')) return 'FP64';
+  if (present.every((v) => typeof v === 'boolean')) return 'BOOL';
+  return 'BYTES';
 }
 
 function appendJson(builder: ColumnBuilder, v: unknown): string | undefined {
-  if (v === null) {
+  if (v === null || v === undefined) {
     builder.appendValue(null);
     return undefined;
   }
@@ -178,13 +147,18 @@ function appendJson(builder: ColumnBuilder, v: unknown): string | undefined {
   }
   if (typeof v === 'number' || typeof v === 'boolean') return builder.appendCell(String(v));
   if (typeof v === 'string') return builder.appendCell(v === 'Infinity' ? 'inf' : v === '-Infinity' ? '-inf' : v);
-  return `unexpected ${typeof v}`;
+  return `${JSON.stringify(v).slice(0, 40)} is not a value (a number, string, true/false or null)`;
 }
 
-function tensorJson(name: string, datatype: V2Datatype, shape: readonly number[], values: AnyVector): SampleTensor {
+function jsonValues(values: AnyVector): JsonValue[] {
   const data: JsonValue[] = new Array<JsonValue>(values.length);
-  for (let i = 0; i < values.length; i++) data[i] = values.isValid(i) ? jsonValue(values.get(i) as unknown) : null;
-  return { name, datatype, shape: [...shape], data };
+  // float32 values are written as the shortest decimal that reads back to them (0.1, not 0.10000000149011612).
+  const single = arrow.DataType.isFloat(values.type) && values.type.precision !== arrow.Precision.DOUBLE;
+  for (let i = 0; i < values.length; i++) {
+    const v = values.isValid(i) ? (values.get(i) as unknown) : null;
+    data[i] = single && typeof v === 'number' && Number.isFinite(v) ? Number(formatFloat(v, 32)) : jsonValue(v);
+  }
+  return data;
 }
 
 function jsonValue(v: unknown): JsonValue {
@@ -200,27 +174,6 @@ function jsonValue(v: unknown): JsonValue {
     return Buffer.from(text, 'utf8').equals(Buffer.from(v)) ? text : { b64: Buffer.from(v).toString('base64') };
   }
   return null;
-}
-
-function datatypeOf(name: string, v: AnyVector): V2Datatype {
-  const d = v2DatatypeOf(v.type);
-  if (!d) throw new CodecError(name, 'has no V2 datatype');
-  return d;
-}
-
-/** JSON with objects one key a line and lists of plain values on one line (readable diffs). */
-function pretty(v: unknown, indent: string): string {
-  const inner = `${indent}  `;
-  if (Array.isArray(v)) {
-    if (v.every((x) => x === null || typeof x !== 'object' || (isRecord(x) && 'b64' in x))) return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
-    return `[\n${v.map((x) => inner + pretty(x, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (isRecord(v)) {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pretty(x, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(v);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -13,18 +13,21 @@ import {
   type HistoryEntry,
   type InputPayload,
   type ModelSchema,
+  type ModelState,
   type ToExtension,
   type ToWebview,
 } from '../shared/panelMessages';
 import { compareTables } from './compare';
-import { rowWindow, tableInfo } from './format';
+import * as path from 'path';
+import { cellText, rowWindow, tableInfo } from './format';
+import { sampleRanges } from './ranges';
 import { mapFrames } from './frames';
 import { grpcurlCommand, LARGE_GRPCURL_BYTES } from './grpcurl';
 import { encodeInput, runInference, type InferOutcome } from './infer';
 import { InputError } from '../tables/errors';
 import { conformTable, conformTensors, gridToTable, tableToTensors, tensorsFromText, describePrepared, type PreparedInput } from './inputs';
-import { loadInputFile, type LoadedFile } from './files';
-import { sampleJson } from './samples';
+import { loadInputFile, tensorPreview, type LoadedFile } from './files';
+import { readSample, sampleJson } from './samples';
 import { schemaFromMetadata } from './panelSchema';
 import { addressTarget, type TargetEntry, type TargetList } from './targets';
 
@@ -52,6 +55,10 @@ export interface PanelHost {
   onSampleSaved?(file: string): void;
   /** Told when a connection succeeded (to remember recent addresses). */
   onConnected?(address: string, model: string): void;
+  /** The sample to show first for a model folder (samples/example.json, else its first sample), if any. */
+  modelSample?(folder: string): Promise<string | undefined>;
+  /** Starts the model of a folder (PyML: Run Model); `folder` undefined lets the command ask. */
+  runModel?(folder: string | undefined): Promise<void>;
 }
 
 interface HistoryRecord {
@@ -90,6 +97,9 @@ export class PanelSession {
   private readonly history: HistoryRecord[] = [];
   private readonly inFlight = new Map<string, AbortController>();
   private links: ReadonlyMap<string, string> = new Map();
+  /** The models whose sample was loaded on connecting (once per model and session). */
+  private readonly sampled = new Set<string>();
+  private state: ModelState | undefined;
   private nextId = 1;
   private disposed = false;
 
@@ -116,6 +126,34 @@ export class PanelSession {
     return this.target && this.schema ? { address: this.target.address, schema: this.schema } : undefined;
   }
 
+  /** The target the panel is connected to (or trying to), with its folder when known. */
+  get currentTarget(): TargetEntry | undefined {
+    return this.target;
+  }
+
+  /** What the panel last said about the connected model's container. */
+  get modelState(): ModelState | undefined {
+    return this.state;
+  }
+
+  /** The targets last listed. */
+  get knownTargets(): readonly TargetEntry[] {
+    return this.targets;
+  }
+
+  /** Lists the targets again and tells the webview. */
+  async refreshTargets(): Promise<readonly TargetEntry[]> {
+    await this.sendTargets();
+    return this.targets;
+  }
+
+  /** What the panel says about the connected model's container (stopped, restarting, reloaded ...). */
+  setModelState(state: ModelState): void {
+    if (this.state?.state === state.state && this.state.text === state.text) return;
+    this.state = state;
+    this.post({ type: 'modelState', ...state });
+  }
+
   /** Whether a request is waiting for its answer. */
   get busy(): boolean {
     return this.inFlight.size > 0;
@@ -140,8 +178,18 @@ export class PanelSession {
       case 'ready':
         await this.sendTargets();
         this.postConnection();
+        if (this.state) this.post({ type: 'modelState', ...this.state });
         this.postHistory();
         return;
+      case 'runModel':
+        await this.host.runModel?.(this.target?.folder);
+        return;
+      case 'getCell': {
+        const table = this.tables.get(m.tableId);
+        if (!table) throw new Error('That table is no longer held (dropped from the history).');
+        this.post({ type: 'cellDetail', tableId: m.tableId, row: m.row, column: m.column, text: cellText(table, m.row, m.column) });
+        return;
+      }
       case 'refreshTargets':
         await this.sendTargets();
         return;
@@ -226,6 +274,7 @@ export class PanelSession {
     this.client?.close();
     this.client = undefined;
     this.schema = undefined;
+    this.state = undefined;
     this.target = target;
     const settings = this.host.settings();
     const client = new V2Client(target.address, { protoPath: settings.protoPath, maxMessageBytes: settings.maxMessageBytes });
@@ -241,8 +290,33 @@ export class PanelSession {
       this.host.onConnected?.(target.address, this.schema.model);
     } catch (err) {
       const text = connectionProblem(target.address, err);
-      this.host.log.warn(`PyML panel: ${text}`);
-      this.post({ type: 'connection', address: target.address, server: this.serverName, error: text });
+      this.host.log.warn(`PyML panel: ${text}${err instanceof V2Error ? ` (${err.codeName}: ${err.details})` : ''}`);
+      this.post({ type: 'connection', address: target.address, server: this.serverName, error: text, ...(target.kind === 'container' || target.folder ? { action: 'runModel' as const } : {}) });
+      return;
+    }
+    await this.loadModelSample(this.schema.model, this.target);
+  }
+
+  /**
+   * The model's own sample: its value ranges for random inputs, on every connection; loaded as the
+   * input the first time the panel connects to that model.
+   */
+  private async loadModelSample(model: string, target: TargetEntry): Promise<void> {
+    if (!this.host.modelSample) return;
+    let file: string | undefined;
+    try {
+      const folder = await this.host.modelFolder(model, target);
+      file = folder ? await this.host.modelSample(folder) : undefined;
+      if (!file) {
+        this.post({ type: 'ranges', source: '', inputs: {} });
+        return;
+      }
+      this.post({ type: 'ranges', source: path.basename(file), inputs: sampleRanges(await readSample(file)) });
+      if (this.sampled.has(model)) return;
+      this.sampled.add(model);
+      await this.loadPath(file);
+    } catch (err) {
+      this.post({ type: 'notice', level: 'warn', text: `The model's sample ${file ? path.basename(file) : ''} was not loaded: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
 
@@ -331,7 +405,13 @@ export class PanelSession {
       this.post({ type: 'result', requestId, historyId, table: tableInfo(tableId, outcome.table), timings: outcome.timings, sizes: outcome.sizes });
     } catch (err) {
       if (this.disposed) return;
-      const failure = err instanceof V2Error ? await this.remoteFailure(err, target, schema) : localFailure(err);
+      const failure = err instanceof V2Error && err.isConnectionFailure
+        ? notRunning(schema.model, target)
+        : err instanceof V2Error ? await this.remoteFailure(err, target, schema) : localFailure(err);
+      if (err instanceof V2Error && err.isConnectionFailure) {
+        this.host.log.warn(`PyML panel: ${target.address} did not answer (${err.codeName}: ${err.details})`);
+        this.setModelState({ state: 'stopped', text: `${schema.model} is not running.` });
+      }
       if (!(err instanceof V2Error) && !(err instanceof InputError) && !(err instanceof CodecError)) {
         this.host.log.error(`PyML panel: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       }
@@ -497,7 +577,10 @@ function conformLoaded(schema: ModelSchema, loaded: LoadedFile): { prepared: Pre
   if (schema.kind === 'dataframe') {
     throw new InputError('this model takes a DataFrame; load a CSV, JSON, Arrow or Parquet table');
   }
-  return { prepared: { kind: 'tensors', tensors: conformTensors(schema, loaded.tensors) }, preview: loaded.preview, warnings: [] };
+  const tensors = conformTensors(schema, loaded.tensors);
+  const renamed = loaded.tensors.length === 1 && tensors.length === 1 && loaded.tensors[0]?.name !== tensors[0]?.name;
+  const warnings = renamed ? [`sent as input '${tensors[0]?.name ?? ''}' (the file's array is '${loaded.tensors[0]?.name ?? ''}')`] : [];
+  return { prepared: { kind: 'tensors', tensors }, preview: tensorPreview(tensors), warnings };
 }
 
 function publicTarget(t: TargetEntry): TargetEntry {
@@ -509,8 +592,18 @@ function localFailure(err: unknown): Failure {
   return { status: err instanceof InputError || err instanceof CodecError ? 'LOCAL' : 'INTERNAL', message };
 }
 
-/** What the panel says when it cannot connect: the one explanation of errors, for this address. */
+/** What the panel says when it cannot connect: plain words for a server that does not answer, else the one explanation of errors. */
 function connectionProblem(address: string, err: unknown): string {
+  if (err instanceof V2Error && err.isConnectionFailure) return `Nothing answers at ${address}: the model is not running (or the address is wrong). Run it (PyML: Run Model), then connect again.`;
   return explainError(err, { summary: address, address }).message;
+}
+
+/** A request to a model that does not answer: said in plain words, with the way out. */
+function notRunning(model: string, target: TargetEntry): Failure {
+  return {
+    status: 'NOT RUNNING',
+    message: `Model '${model}' is not running: nothing answers at ${target.address}. Run it again (Run Model), then send.`,
+    action: 'runModel',
+  };
 }
 

@@ -280,6 +280,8 @@ export const failure = obj({
   /** gRPC status name (INVALID_ARGUMENT, UNKNOWN ...) or LOCAL for a problem found before sending. */
   status: str({ max: 64 }),
   message: str({ max: 100_000 }),
+  /** A way out the panel offers with the message (the model is not running: run it). */
+  action: opt(lit('runModel')),
   error: opt(
     obj({
       type: str({ max: 1000 }),
@@ -341,6 +343,22 @@ export const comparison = obj({
 });
 export type Comparison = Infer<typeof comparison>;
 
+/** The connected model's container as the panel tells it: it follows Stop, Restart and dev-mode reloads. */
+/** Where random values of an input come from: the range of its values in the model's sample, or its texts. */
+export const valueRange = obj({
+  min: opt(num()),
+  max: opt(num()),
+  values: opt(arr(str({ max: 1000 }), { max: 100 })),
+});
+export type ValueRange = Infer<typeof valueRange>;
+
+export const MODEL_STATES = ['running', 'starting', 'reloading', 'reloaded', 'reload-failed', 'stopped'] as const;
+export const modelState = obj({
+  state: lit(...MODEL_STATES),
+  text: str({ max: 2000 }),
+});
+export type ModelState = Infer<typeof modelState>;
+
 // ---------------------------------------------------------------------------------------------
 // Webview -> extension
 
@@ -366,6 +384,10 @@ export const toExtension = messages({
   saveSample: { historyId: id, name: str({ max: 200, min: 1, pattern: /^[A-Za-z0-9][A-Za-z0-9 _.-]*$/ }) },
   copyGrpcurl: { historyId: id },
   showHistoryEntry: { historyId: id },
+  /** Start the connected model (PyML: Run Model on its folder). */
+  runModel: {},
+  /** The whole value of one shown cell of a table (the detail view of a tensor). */
+  getCell: { tableId: id, row: num({ int: true, min: 0 }), column: num({ int: true, min: 0 }) },
   /** Something went wrong in the webview; the extension writes it to the log. */
   log: { level: lit('info', 'warn', 'error'), text: str({ max: 10_000 }) },
 });
@@ -382,7 +404,14 @@ export const toWebview = messages({
     server: str({ max: 300 }),
     schema: opt(modelSchema),
     error: opt(str({ max: 10_000 })),
+    action: opt(lit('runModel')),
   },
+  /** The whole value of one cell, as asked by getCell (null: missing). */
+  cellDetail: { tableId: id, row: num({ int: true, min: 0 }), column: num({ int: true, min: 0 }), text: nullable(str({ max: 1_100_000 })) },
+  /** Ranges for random values of each input, and where they come from (a sample file's name). */
+  ranges: { source: str({ max: 4096 }), inputs: record(valueRange, { max: 10_000 }) },
+  /** The connected model's container changed state. */
+  modelState: { state: lit(...MODEL_STATES), text: str({ max: 2000 }) },
   /** An input loaded from a file, held by the extension. */
   loaded: { inputId: id, file: str({ max: 4096 }), table: tableInfo, warnings: arr(str({ max: 2000 }), { max: 100 }) },
   /** A loaded input turned into grid cells. */

@@ -33,6 +33,29 @@ export function formatCell(value: CellValue): string | null {
   return String(value);
 }
 
+/**
+ * A float as text at the precision of its type: the shortest text that reads back to the same
+ * float32 (0.1, not 0.10000000149011612) or float64, always with a decimal point or an exponent
+ * (1.0, not 1: a probability of exactly one still reads as a float), NaN and inf spelled out.
+ */
+export function formatFloat(value: number, bits: 32 | 64): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  let text = String(value);
+  if (bits === 32) {
+    const single = Math.fround(value);
+    for (let p = 1; p <= 9; p++) {
+      const candidate = Number(value.toPrecision(p));
+      if (Math.fround(candidate) === single) {
+        text = String(candidate);
+        break;
+      }
+    }
+  }
+  return /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shapes and nested lists (tensors)
 
@@ -207,17 +230,42 @@ export function rng(seed: number): () => number {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 
-/** A random, valid cell text for a datatype (small magnitudes, so sums and products stay sane). */
-export function randomCell(datatype: Datatype, random: () => number): string {
+/** Where a random value is drawn from: a number range and/or texts (from the model's sample). */
+export interface RandomRange {
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+}
+
+/**
+ * A random, valid cell text for a datatype: within `range` when given (a range of one value is
+ * widened by 20% around it, never below 0 when it was not), else small non-negative values (0 to 1
+ * for floats, 0 to 9 for integers), which most features and pixels accept.
+ */
+export function randomCell(datatype: Datatype, random: () => number, range?: RandomRange): string {
   const r = random();
-  switch (datatype) {
-    case 'BOOL': return r < 0.5 ? 'false' : 'true';
-    case 'INT8': case 'INT16': case 'INT32': case 'INT64': return String(Math.floor(r * 200) - 100);
-    case 'UINT8': case 'UINT16': case 'UINT32': case 'UINT64': return String(Math.floor(r * 200));
-    case 'FP16': return String(Math.round((r * 20 - 10) * 100) / 100);
-    case 'FP32': case 'FP64': return String(Math.round((r * 200 - 100) * 10000) / 10000);
-    case 'BYTES': return `${WORDS[Math.floor(r * WORDS.length)] ?? 'alpha'}-${Math.floor(random() * 1000)}`;
+  if (datatype === 'BOOL') return r < 0.5 ? 'false' : 'true';
+  if (datatype === 'BYTES') {
+    const texts = range?.values;
+    if (texts && texts.length > 0) return texts[Math.floor(r * texts.length)] ?? texts[0] ?? '';
+    return `${WORDS[Math.floor(r * WORDS.length)] ?? 'alpha'}-${Math.floor(random() * 1000)}`;
   }
+  const integer = datatype.startsWith('INT') || datatype.startsWith('UINT');
+  let lo = range?.min ?? 0;
+  let hi = range?.max ?? (integer ? 9 : 1);
+  if (lo === hi) {
+    const half = Math.abs(lo) * 0.1 || 0.5;
+    const nonNegative = lo >= 0;
+    lo -= half;
+    hi += half;
+    if (nonNegative) lo = Math.max(0, lo);
+  }
+  if (datatype.startsWith('UINT')) lo = Math.max(0, lo);
+  if (integer) return String(Math.floor(Math.ceil(lo) + r * (Math.floor(hi) - Math.ceil(lo) + 1)));
+  const v = lo + r * (hi - lo);
+  // As many decimals as the range needs to look like its data: 3 significant digits of its span.
+  const decimals = Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(Math.max(hi - lo, 1e-9)))));
+  return String(Number(v.toFixed(decimals)));
 }
 
 /** A concrete shape for a declared one: each -1 becomes `rows` for the first dimension, else 2. */
@@ -227,10 +275,10 @@ export function concreteShape(declared: readonly number[], rows: number): number
 }
 
 /** Random contents of a tensor as nested-list text. */
-export function randomTensorText(datatype: Datatype, shape: readonly number[], random: () => number): string {
+export function randomTensorText(datatype: Datatype, shape: readonly number[], random: () => number, range?: RandomRange): string {
   const build = (depth: number): string => {
     if (depth === shape.length) {
-      const v = randomCell(datatype, random);
+      const v = randomCell(datatype, random, range);
       return datatype === 'BYTES' ? JSON.stringify(v) : v;
     }
     const n = shape[depth] ?? 0;

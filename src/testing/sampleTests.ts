@@ -1,9 +1,9 @@
 /**
  * The Test Explorer's PyML samples: every model folder of the workspace (a pyml.yaml) with the
- * sample files in its `samples/` folder (saved from the panel). Running a sample replays its
- * request against the running model and compares the answer with the saved one (floats within the
- * sample's tolerance); a failure shows a diff of the two answers, an error the model's traceback
- * at its line.
+ * sample files in its `samples/` folder (written by New Model or saved from the panel; one format,
+ * src/scaffold/sample.ts). Running a sample sends its `inputs`, typed by the running model's
+ * metadata, and compares the answer with its `expected` (floats within the sample's tolerance); a
+ * failure shows a diff of the two, an error the model's traceback at its line.
  *
  * The running model is found, in order: a running container of that folder (dev.pyml.* labels),
  * the panel's current connection when it serves that model, a recently used panel address that
@@ -13,23 +13,22 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { loadManifest, MANIFEST_FILE } from '../model/manifest';
-import type { AnyTable } from '../protocol/arrowCodec';
 import { innermostModelFrame } from '../protocol/modelError';
 import { V2Client, V2Error } from '../protocol/v2client';
-import { allSame, compareTables } from '../predict/compare';
-import { rowWindow } from '../predict/format';
 import { runInference } from '../predict/infer';
+import { conformPrepared, type PreparedInput } from '../predict/inputs';
 import { RECENT_ADDRESSES_KEY } from '../predict/panelIds';
-import { readSample, SAMPLES_DIR } from '../predict/samples';
+import { schemaFromMetadata } from '../predict/panelSchema';
+import { outputsJson, readSample, sampleInput, SAMPLES_DIR } from '../predict/samples';
 import { containerTargets } from '../predict/targets';
+import { compareOutputs, formatSampleJson, SAMPLE_TOLERANCE, type Sample } from '../scaffold/sample';
+import type { ModelSchema } from '../shared/panelMessages';
 
 export const CONTROLLER_ID = 'pyml.samples';
 /** Internal command (not in the palette): the outcome of each sample in the last run, for tests. */
 export const LAST_RESULTS_COMMAND = 'pyml.testing.lastResults';
 /** Internal command: runs the samples (all, or the given files) as the Test Explorer does; returns the outcomes. */
 export const RUN_SAMPLES_COMMAND = 'pyml.testing.runSamples';
-/** Rows a diff shows; a longer answer is cut with a note. */
-const DIFF_ROWS = 500;
 
 export type Outcome = 'passed' | 'failed' | 'errored' | 'skipped';
 
@@ -41,6 +40,8 @@ export class SampleTests implements vscode.Disposable {
   readonly controller: vscode.TestController;
   private readonly disposables: { dispose(): unknown }[] = [];
   private readonly lastResults = new Map<string, { outcome: Outcome; message: string }>();
+  /** The model name of each folder (its pyml.yaml), for samples that do not name it. */
+  private readonly names = new Map<string, string>();
   private refreshing: Promise<void> | undefined;
   private again = false;
 
@@ -107,6 +108,7 @@ export class SampleTests implements vscode.Disposable {
       } catch {
         // A broken manifest still lists its samples; running them says what is wrong.
       }
+      this.names.set(folder, name);
       const samples = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, `${SAMPLES_DIR}/*.json`));
       if (samples.length === 0) continue;
       const model = this.controller.createTestItem(folder, name, vscode.Uri.file(folder));
@@ -151,7 +153,7 @@ export class SampleTests implements vscode.Disposable {
     else this.controller.items.forEach(add);
     for (const { sample } of queue) run.enqueued(sample);
     this.lastResults.clear();
-    const clients = new Map<string, V2Client | string>();
+    const clients = new Map<string, Connected | string>();
     try {
       for (const { model, sample } of queue) {
         if (token.isCancellationRequested) {
@@ -170,7 +172,7 @@ export class SampleTests implements vscode.Disposable {
         else run.errored(sample, result.messages, duration);
       }
     } finally {
-      for (const c of clients.values()) if (c instanceof V2Client) c.close();
+      for (const c of clients.values()) if (typeof c !== 'string') c.client.close();
       run.end();
     }
   }
@@ -178,39 +180,46 @@ export class SampleTests implements vscode.Disposable {
   private async runOne(
     model: vscode.TestItem,
     sample: vscode.TestItem,
-    clients: Map<string, V2Client | string>,
+    clients: Map<string, Connected | string>,
     token: vscode.CancellationToken,
   ): Promise<{ outcome: Outcome; messages: vscode.TestMessage[] }> {
     const file = sample.uri?.fsPath ?? sample.id;
-    let parsed;
+    let parsed: Sample;
     try {
       parsed = await readSample(file);
     } catch (err) {
-      return { outcome: 'errored', messages: [new vscode.TestMessage(err instanceof Error ? err.message : String(err))] };
+      return { outcome: 'errored', messages: [at(new vscode.TestMessage(err instanceof Error ? err.message : String(err)), file)] };
     }
-    let client = clients.get(model.id);
-    if (client === undefined) {
-      client = (await this.clientFor(model.id, parsed.model)) ?? `Model '${parsed.model}' is not running. Run it (PyML: Run Model), or connect the test prediction panel to the server that serves it, then run the samples again.`;
-      clients.set(model.id, client);
+    const modelName = parsed.model ?? this.names.get(model.id) ?? model.label;
+    const key = `${model.id}\n${modelName}`;
+    let connected = clients.get(key);
+    if (connected === undefined) {
+      connected = (await this.clientFor(model.id, modelName)) ?? `Model '${modelName}' is not running. Run it (PyML: Run Model), or connect the test prediction panel to the server that serves it, then run the samples again.`;
+      clients.set(key, connected);
     }
-    if (typeof client === 'string') return { outcome: 'errored', messages: [new vscode.TestMessage(client)] };
+    if (typeof connected === 'string') return { outcome: 'errored', messages: [new vscode.TestMessage(connected)] };
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => { abort.abort(); });
     try {
-      const outcome = await runInference(client, parsed.model, parsed.input, { deadlineMs: this.ctx.config.predictTimeoutSeconds * 1000, signal: abort.signal });
-      const verdicts = compareTables(outcome.table, parsed.expected, parsed.tolerance);
-      if (allSame(verdicts)) return { outcome: 'passed', messages: [] };
-      const differing = verdicts.filter((v) => v.verdict !== 'same');
-      const summary = differing
-        .map((v) => `${v.name}: ${v.verdict}${v.differing ? ` (${v.differing} rows${v.firstRow !== null ? `, first at row ${v.firstRow}` : ''}${v.maxAbsDiff !== null ? `, max |diff| ${v.maxAbsDiff.toPrecision(4)}` : ''})` : ''}`)
-        .join('; ');
+      let input: PreparedInput;
+      try {
+        input = conformPrepared(connected.schema, sampleInput(parsed, connected.schema));
+      } catch (err) {
+        return { outcome: 'errored', messages: [at(new vscode.TestMessage(`${path.basename(file)} does not fit model '${modelName}': ${err instanceof Error ? err.message : String(err)}`), file)] };
+      }
+      const outcome = await runInference(connected.client, modelName, input, { deadlineMs: this.ctx.config.predictTimeoutSeconds * 1000, signal: abort.signal });
+      if (!parsed.expected) return { outcome: 'passed', messages: [] };
+      const actual = outputsJson(outcome.outputs);
+      const tolerance = parsed.tolerance ?? SAMPLE_TOLERANCE;
+      const problems = compareOutputs(parsed.expected, actual, tolerance);
+      if (problems.length === 0) return { outcome: 'passed', messages: [] };
+      const shown = Object.fromEntries(Object.keys(parsed.expected).map((k) => [k, actual[k] ?? null]));
       const message = vscode.TestMessage.diff(
-        `The answer differs from the saved one (rtol ${parsed.tolerance.rtol}, atol ${parsed.tolerance.atol}): ${summary}`,
-        tableText(parsed.expected),
-        tableText(outcome.table),
+        `The answer differs from "expected" (rtol ${tolerance.rtol}, atol ${tolerance.atol}): ${problems.slice(0, 10).join('; ')}`,
+        clip(formatSampleJson(parsed.expected)),
+        clip(formatSampleJson(shown)),
       );
-      message.location = new vscode.Location(vscode.Uri.file(file), new vscode.Position(0, 0));
-      return { outcome: 'failed', messages: [message] };
+      return { outcome: 'failed', messages: [at(message, file)] };
     } catch (err) {
       return { outcome: 'errored', messages: [errorMessage(err, model.id)] };
     } finally {
@@ -218,8 +227,8 @@ export class SampleTests implements vscode.Disposable {
     }
   }
 
-  /** A client for the running model of a folder, or undefined when none is found. */
-  private async clientFor(folder: string, modelName: string): Promise<V2Client | undefined> {
+  /** A client and the schema of the running model of a folder, or undefined when none is found. */
+  private async clientFor(folder: string, modelName: string): Promise<Connected | undefined> {
     const candidates: string[] = [];
     const list = await this.ctx.containerManager
       .get()
@@ -235,7 +244,7 @@ export class SampleTests implements vscode.Disposable {
       const client = new V2Client(address, { protoPath, maxMessageBytes: this.ctx.config.maxMessageMB * 2 ** 20 });
       try {
         const metadata = await client.modelMetadata(modelName, '', { deadlineMs: 3000 });
-        if (metadata.name === modelName) return client;
+        if (metadata.name === modelName) return { client, schema: schemaFromMetadata(metadata) };
       } catch {
         // Not this one.
       }
@@ -245,13 +254,21 @@ export class SampleTests implements vscode.Disposable {
   }
 }
 
-/** An answer as text for the diff view: a header line, then one line per row. */
-export function tableText(table: AnyTable): string {
-  const names = table.schema.fields.map((f) => f.name);
-  const rows = rowWindow(table, 0, Math.min(table.numRows, DIFF_ROWS));
-  const lines = [names.join('\t'), ...rows.map((r) => r.map((c) => c ?? 'null').join('\t'))];
-  if (table.numRows > DIFF_ROWS) lines.push(`... ${table.numRows - DIFF_ROWS} more rows`);
-  return `${lines.join('\n')}\n`;
+interface Connected {
+  readonly client: V2Client;
+  readonly schema: ModelSchema;
+}
+
+/** Longest text a side of the diff shows. */
+const DIFF_CHARS = 200_000;
+
+function clip(text: string): string {
+  return text.length > DIFF_CHARS ? `${text.slice(0, DIFF_CHARS)}\n... (cut)\n` : text;
+}
+
+function at(message: vscode.TestMessage, file: string): vscode.TestMessage {
+  message.location = new vscode.Location(vscode.Uri.file(file), new vscode.Position(0, 0));
+  return message;
 }
 
 function errorMessage(err: unknown, folder: string): vscode.TestMessage {

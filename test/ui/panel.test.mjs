@@ -131,24 +131,19 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await runFromPalette(page, 'PyML: Open Test Prediction Panel');
     const view = webview(page);
     await view.locator('[data-testid="send"]').waitFor({ timeout: 60_000 });
-    if (viaContainer) {
-      // The running container is listed: pick it.
-      const select = view.locator('[data-testid="target-select"]');
-      await view.locator('[data-testid="target-select"] vscode-option', { hasText: 'panel-df' }).first().waitFor({ state: 'attached', timeout: 30_000 });
-      await select.click();
-      await view.locator('[data-testid="target-select"]').locator('li, .option', { hasText: 'panel-df' }).first().click().catch(async () => {
-        // Fallback: choose it as the element's API does.
-        await select.evaluate((el) => {
-          const option = [...el.querySelectorAll('vscode-option')].find((o) => (o.textContent ?? '').includes('panel-df'));
-          /** @type {any} */ (el).value = option?.getAttribute('value') ?? '';
-          el.dispatchEvent(new window.Event('change'));
-        });
-      });
-    } else {
+    if (!viaContainer) {
       await view.locator('[data-testid="address"] input').fill(address);
       await view.locator('[data-testid="connect"]').click();
     }
+    // With exactly one model running, the panel connects to it by itself (issue 16, defect 2), and the
+    // dropdown shows it.
     await view.locator('[data-testid="connection"] strong', { hasText: 'panel-df' }).waitFor({ timeout: 60_000 });
+    if (viaContainer) {
+      await view.locator('[data-testid="model-state"]', { hasText: 'panel-df is running.' }).waitFor({ timeout: 60_000 });
+      const selected = await view.locator('[data-testid="target-select"]').evaluate((el) => /** @type {any} */ (el).value);
+      assert.match(String(selected), /^c-/, 'the dropdown shows the connected container');
+      await page.screenshot({ path: path.join(shots, 'panel-vscode-connected.png') });
+    }
     const cell = (/** @type {string} */ col, /** @type {number} */ row) => view.locator(`[data-testid="grid"] tr[data-row="${row}"] input[data-col="${col}"]`);
     await cell('x', 0).fill('1.25');
     await cell('n', 0).fill('7');
@@ -157,7 +152,7 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await page.screenshot({ path: path.join(shots, 'panel-vscode-edit.png') });
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-status"][data-state="ok"]').waitFor({ timeout: 60_000 });
-    assert.deepEqual(await waitForRows(view, 'result-table', 1), [['0', '2.5', '7', 'HELLO', 'true']]);
+    assert.deepEqual(await waitForRows(view, 'result-table', 1), [['1', '2.5', '7', 'HELLO', 'true']]);
     await page.screenshot({ path: path.join(shots, 'panel-vscode-result.png') });
   });
 
@@ -168,14 +163,14 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await view.locator('.loaded', { hasText: 'Loaded inputs.csv' }).waitFor({ timeout: 30_000 });
     await view.locator('[data-testid="send"]').click();
     const csv = await waitForRows(view, 'result-table', 3);
-    assert.deepEqual(csv.map((r) => [r[1], r[3]]), [['1', 'CSV-A'], ['3', 'CSV-B'], ['5', 'CSV-C']]);
+    assert.deepEqual(csv.map((r) => [r[1], r[3]]), [['1.0', 'CSV-A'], ['3.0', 'CSV-B'], ['5.0', 'CSV-C']]);
 
     await view.locator('[data-testid="load-file"]').click();
     await chooseFile(page, path.join(workspace, 'inputs.parquet'));
     await view.locator('.loaded', { hasText: 'Loaded inputs.parquet' }).waitFor({ timeout: 30_000 });
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-table"] .vt-footer', { hasText: '2 rows' }).waitFor({ timeout: 30_000 });
-    assert.deepEqual(await waitForRows(view, 'result-table', 2), [['0', '20', '5', 'PQ-A', 'false'], ['1', '40', 'null', 'PQ-B', 'true']]);
+    assert.deepEqual(await waitForRows(view, 'result-table', 2), [['1', '20.0', '5', 'PQ-A', 'false'], ['2', '40.0', 'null', 'PQ-B', 'true']]);
     await page.screenshot({ path: path.join(shots, 'panel-vscode-parquet.png') });
   });
 
@@ -197,5 +192,21 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await page.locator('.tab.active', { hasText: 'model.py' }).waitFor({ timeout: 30_000 });
     await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(shots, 'panel-vscode-frame.png') });
+  });
+
+  it('follows the model: after Stop Model the panel says it is stopped, and Send says it is not running, with Run Model', async function () {
+    if (!viaContainer) this.skip();
+    const view = webview(page);
+    await runFromPalette(page, 'PyML: Stop Model');
+    const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+    if (picked) await page.keyboard.press('Enter');
+    await view.locator('[data-testid="model-state"][data-state="stopped"]').waitFor({ timeout: 120_000 });
+    assert.match(await view.locator('[data-testid="model-state"]').innerText(), /panel-df is stopped: run it again to send requests\.\s*Run Model/);
+    await view.locator('[data-testid="send"]').click();
+    await view.locator('[data-testid="result-status"][data-state="error"]').waitFor({ timeout: 60_000 });
+    assert.equal(await view.locator('[data-testid="result-status"]').innerText(), 'NOT RUNNING · the model is not running');
+    assert.doesNotMatch(await view.locator('[data-testid="failure"]').innerText(), /No connection established|Resolution note/);
+    await view.locator('[data-testid="failure"] [data-testid="run-model"]').waitFor();
+    await page.screenshot({ path: path.join(shots, 'panel-vscode-stopped.png') });
   });
 });

@@ -182,8 +182,8 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       await page.locator('[data-testid="result-status"][data-state="ok"]').waitFor();
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-table"] .vt-row:not([hidden])').length === 2 && !document.querySelector('[data-testid="result-table"]')?.textContent?.includes('…'));
       assert.deepEqual(await tableRows(page, 'result-table'), [
-        ['0', '4.5', '41', 'HÉLLO', 'true'],
-        ['1', '-2', '0', 'B', 'false'],
+        ['1', '4.5', '41', 'HÉLLO', 'true'],
+        ['2', '-2.0', '0', 'B', 'false'],
       ]);
       assert.match(await page.locator('[data-testid="result-status"]').innerText(), /encode .* round trip .* decode .* sent 49 B/);
       // A block pasted from a spreadsheet (with its header row) fills the grid and adds rows.
@@ -222,7 +222,8 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       assert.equal(rows.length, 4);
       // total is the sum of each image; doubled is the image times 2.
       for (const r of rows) {
-        const doubled = JSON.parse(r[2] ?? '[]');
+        // A [2, 2] image per row is shown nested by its shape.
+        const doubled = JSON.parse(r[2] ?? '[]').flat();
         assert.equal(doubled.length, 4);
         assert.ok(Math.abs(Number(r[1]) - doubled.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0) / 2) < 1e-3, JSON.stringify(r));
       }
@@ -268,7 +269,7 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       await page.locator('[data-testid="send"]').click();
       await page.waitForFunction(() => /3 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''));
       await page.waitForFunction(() => !document.querySelector('[data-testid="result-table"] .vt-window')?.textContent?.includes('…'));
-      assert.deepEqual((await tableRows(page, 'result-table')).map((r) => r[1]), ['1', '3', '5']);
+      assert.deepEqual((await tableRows(page, 'result-table')).map((r) => r[1]), ['1.0', '3.0', '5.0']);
 
       const { parquetWriteBuffer } = await import('hyparquet-writer');
       const parquet = path.join(work, 'in.parquet');
@@ -286,8 +287,8 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       await page.waitForFunction(() => /2 rows/.test(document.querySelector('[data-testid="result-table"] .vt-footer')?.textContent ?? ''));
       await page.waitForFunction(() => !document.querySelector('[data-testid="result-table"] .vt-window')?.textContent?.includes('…'));
       assert.deepEqual(await tableRows(page, 'result-table'), [
-        ['0', '20', '5', 'P', 'false'],
-        ['1', '40', 'null', 'Q', 'true'],
+        ['1', '20.0', '5', 'P', 'false'],
+        ['2', '40.0', 'null', 'Q', 'true'],
       ]);
       await page.screenshot({ path: path.join(shots, 'panel-parquet.png'), fullPage: true });
     } finally {
@@ -321,10 +322,10 @@ describe('panel webview in Chromium, against a real runtime server', function ()
       });
       await page.waitForFunction(() => {
         const rows = [...document.querySelectorAll('[data-testid="result-table"] .vt-row:not([hidden])')];
-        return rows.some((r) => r.firstElementChild?.textContent === '999999' && !r.textContent?.includes('…'));
+        return rows.some((r) => r.firstElementChild?.textContent === '1000000' && !r.textContent?.includes('…'));
       }, undefined, { timeout: 30_000 });
-      const last = (await tableRows(page, 'result-table')).find((r) => r[0] === '999999');
-      assert.deepEqual(last, ['999999', '999999', '999999.1', '999999.2', '999999.3', '999999.4', '999999.5', '999999.6', '999999.7']);
+      const last = (await tableRows(page, 'result-table')).find((r) => r[0] === '1000000');
+      assert.deepEqual(last, ['1000000', '999999.0', '999999.1', '999999.2', '999999.3', '999999.4', '999999.5', '999999.6', '999999.7']);
       // The DOM holds only the rows in view.
       const drawn = await page.evaluate(() => document.querySelectorAll('[data-testid="result-table"] .vt-row').length);
       assert.ok(drawn < 100, `${drawn} rows in the DOM`);

@@ -102,7 +102,7 @@ describe('input files', () => {
     });
 
     it('says what shapes it reads when the JSON is something else', async () => {
-      await assert.rejects(loadInputFile(write('x.json', '{"a": 1}')), /is not records, columns/);
+      await assert.rejects(loadInputFile(write('x.json', '{"a": 1}')), /is not a PyML sample \(\{"inputs": \{\.\.\.\}\}\), records, columns/);
       await assert.rejects(loadInputFile(write('y.json', '{"a": [1], "b": [1, 2]}')), /columns have different lengths \(1, 2\)/);
       await assert.rejects(loadInputFile(write('z.json', '{')), /z\.json: /);
     });

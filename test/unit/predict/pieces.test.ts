@@ -2,12 +2,18 @@ import * as assert from 'assert';
 import * as arrow from 'apache-arrow';
 import * as path from 'path';
 import { closeEnough, compareTables } from '../../../src/predict/compare';
-import { bytesText, rowWindow, tableInfo } from '../../../src/predict/format';
+import { bytesText, cellText, rowWindow, tableInfo } from '../../../src/predict/format';
+import { formatFloat, randomCell, rng } from '../../../src/shared/panelValues';
+import { followModel } from '../../../src/predict/modelState';
 import { mapFrames } from '../../../src/predict/frames';
 import { grpcurlCommand, quote } from '../../../src/predict/grpcurl';
 import { panelHtml } from '../../../src/predict/html';
 import { outputsTable } from '../../../src/predict/infer';
-import { parseSample, sampleJson, SampleError } from '../../../src/predict/samples';
+import { outputsJson, readSample, sampleInput, sampleJson, SampleError } from '../../../src/predict/samples';
+import { sampleRanges } from '../../../src/predict/ranges';
+import { compareOutputs, parseSample as parseSampleText, sampleFromJson } from '../../../src/scaffold/sample';
+import * as fs from 'fs';
+import * as os from 'os';
 import { schemaFromMetadata, SchemaError } from '../../../src/predict/panelSchema';
 import { addressTarget } from '../../../src/predict/targets';
 import { decodeTensor, encodeTable, encodeTensors, type AnyTable } from '../../../src/protocol/arrowCodec';
@@ -19,7 +25,7 @@ function tableOf(columns: Record<string, arrow.Vector>): AnyTable {
 
 describe('panel pieces', () => {
   describe('samples', () => {
-    it('round-trips a request and its answer: nulls, NaN, infinities, big integers, binary', () => {
+    it('writes the one sample format and reads it back: nulls, NaN, infinities, big integers, binary', () => {
       const input = tableOf({
         x: arrow.vectorFromArray([1.5, NaN, null, -Infinity], new arrow.Float64()),
         n: arrow.vectorFromArray([2n ** 60n, null, -1n, 0n], new arrow.Int64()),
@@ -30,36 +36,69 @@ describe('panel pieces', () => {
         decodeTensor({ name: 'k', datatype: 'UINT8', shape: [2, 1] }, Buffer.from([7, 9])),
       ];
       const json = sampleJson('m', { kind: 'table', table: input }, outputs, new Date(0));
-      const file = JSON.parse(json) as { request: { inputs: { data: unknown[] }[] }; response: { outputs: { data: unknown[] }[] }; saved: string };
-      assert.strictEqual(file.saved, '1970-01-01T00:00:00.000Z');
-      assert.deepStrictEqual(file.request.inputs.map((i) => i.data), [[1.5, 'NaN', null, '-Infinity'], ['1152921504606846976', null, -1, 0], ['a', null, 'é', '']]);
-      assert.deepStrictEqual(file.response.outputs[0]?.data, [{ b64: '/w==' }, 'AB']);
-      assert.match(json, /"data": \[1\.5, "NaN", null, "-Infinity"\]/, 'lists of values stay on one line');
-      const sample = parseSample('s.json', JSON.parse(json));
-      assert.ok(sample.input.kind === 'table');
-      const back = sample.input.table;
-      assert.deepStrictEqual(encodeTable(back).raw, encodeTable(input).raw, 'the request reads back to the same bytes');
-      assert.deepStrictEqual(compareTables(sample.expected, outputsTable(outputs)).map((c) => c.verdict), ['same', 'same']);
+      const file = JSON.parse(json) as Record<string, unknown>;
+      assert.deepStrictEqual(Object.keys(file), ['description', 'model', 'inputs', 'expected']);
+      assert.strictEqual(file['description'], 'Saved from the test prediction panel on 1970-01-01 00:00 UTC');
+      assert.deepStrictEqual(file['inputs'], { x: [1.5, 'NaN', null, '-Infinity'], n: ['1152921504606846976', null, -1, 0], s: ['a', null, 'é', ''] });
+      assert.deepStrictEqual(file['expected'], { b: [{ b64: '/w==' }, 'AB'], k: [[7], [9]] });
+      assert.match(json, /"x": \[1\.5, "NaN", null, "-Infinity"\]/, 'columns stay on one line');
+      const schema = { model: 'm', version: '', platform: '', kind: 'dataframe' as const, outputs: [], inputs: [
+        { name: 'x', datatype: 'FP64' as const, shape: [-1], text: false },
+        { name: 'n', datatype: 'INT64' as const, shape: [-1], text: false },
+        { name: 's', datatype: 'BYTES' as const, shape: [-1], text: true },
+      ] };
+      const back = sampleInput(parseSampleText(json), schema);
+      assert.ok(back.kind === 'table');
+      assert.deepStrictEqual(encodeTable(back.table).raw, encodeTable(input).raw, 'the request reads back to the same bytes');
+      assert.deepStrictEqual(compareOutputs(parseSampleText(json).expected ?? {}, outputsJson(outputs)), []);
     });
 
-    it('round-trips tensors with their shapes', () => {
-      const tensors = [{ name: 't', shape: [2, 2], datatype: 'FP32' as const, values: arrow.makeVector(new Float32Array([1, 2, 3, 4])) }];
-      const sample = parseSample('t.json', JSON.parse(sampleJson('m', { kind: 'tensors', tensors }, [])));
-      assert.ok(sample.input.kind === 'tensors');
-      assert.deepStrictEqual(encodeTensors(sample.input.tensors), encodeTensors(tensors));
+    it('writes tensors as nested lists by shape, float32 at float32 precision, and reads them back', () => {
+      const tensors = [{ name: 't', shape: [2, 2], datatype: 'FP32' as const, values: arrow.makeVector(new Float32Array([0.1, 2, 3.3, 4])) }];
+      const json = sampleJson('m', { kind: 'tensors', tensors }, []);
+      assert.deepStrictEqual((JSON.parse(json) as { inputs: unknown }).inputs, { t: [[0.1, 2], [3.3, 4]] });
+      const schema = { model: 'm', version: '', platform: '', kind: 'tensor' as const, outputs: [], inputs: [{ name: 't', datatype: 'FP32' as const, shape: [-1, 2], text: false }] };
+      const back = sampleInput(parseSampleText(json), schema);
+      assert.ok(back.kind === 'tensors');
+      assert.deepStrictEqual(encodeTensors(back.tensors), encodeTensors(tensors));
+      const guessed = sampleInput(parseSampleText(json));
+      assert.ok(guessed.kind === 'tensors', 'nested lists without a schema are tensors');
+      assert.deepStrictEqual(guessed.tensors[0]?.shape, [2, 2]);
     });
 
-    it('names what is wrong with a sample file', () => {
-      const base = { pyml_sample: 1, model: 'm', kind: 'dataframe', request: { inputs: [] }, response: { outputs: [] } };
-      const bad: [unknown, RegExp][] = [
-        [[], /is not a JSON object/],
-        [{ ...base, pyml_sample: 2 }, /is not a PyML sample/],
-        [{ ...base, model: 1 }, /has no "model"/],
-        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'FLOAT', shape: [1], data: [1] }] } }, /request\.inputs\[0\] \('x'\) has datatype 'FLOAT'/],
-        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'FP64', shape: [2], data: [1] }] } }, /has 1 values; shape \[2\] needs 2/],
-        [{ ...base, request: { inputs: [{ name: 'x', datatype: 'INT8', shape: [1], data: [300] }] } }, /value 0: 300 is out of range for INT8/],
-      ];
-      for (const [value, pattern] of bad) assert.throws(() => parseSample('f.json', value), (e: unknown) => e instanceof SampleError && pattern.test(e.message));
+    it('reads the older panel format ("pyml_sample": 1) as the one format', () => {
+      const legacy = {
+        pyml_sample: 1, model: 'digits', kind: 'tensor', saved: '2024-01-01T00:00:00Z', tolerance: { rtol: 0.001, atol: 0 },
+        request: { parameters: {}, inputs: [{ name: 'image', datatype: 'FP32', shape: [1, 2, 2], data: [1, 2, 3, 4] }] },
+        response: { outputs: [{ name: 'label', datatype: 'INT64', shape: [1], data: [7] }] },
+      };
+      assert.deepStrictEqual(sampleFromJson(legacy), { model: 'digits', inputs: { image: [[[1, 2], [3, 4]]] }, expected: { label: [7] }, tolerance: { rtol: 0.001, atol: 0 } });
+      assert.throws(() => sampleFromJson({ ...legacy, pyml_sample: 3 }), /"pyml_sample": 3 is not a sample version/);
+      assert.throws(() => sampleFromJson({ ...legacy, request: { inputs: [{ name: 'x', shape: [2], data: [1] }] } }), /has 1 values; shape \[2\] needs 2/);
+    });
+
+    it('names what is wrong with a sample file', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-panel-sample-'));
+      const write = (name: string, text: string): string => {
+        const f = path.join(dir, name);
+        fs.writeFileSync(f, text);
+        return f;
+      };
+      await assert.rejects(readSample(write('broken.json', '{"inputs": {')), (e: unknown) => e instanceof SampleError && /^broken\.json: cannot be read as JSON/.test(e.message));
+      await assert.rejects(readSample(write('flat.json', '{"inputs": {"x": 1}}')), (e: unknown) => e instanceof SampleError && /^flat\.json: "inputs" must map/.test(e.message));
+      const schema = { model: 'm', version: '', platform: '', kind: 'dataframe' as const, outputs: [], inputs: [{ name: 'n', datatype: 'INT8' as const, shape: [-1], text: false }] };
+      assert.throws(() => sampleInput(parseSampleText('{"inputs": {"n": [1, 300]}}'), schema), /input 'n', value 2: 300 is out of range for INT8/);
+      assert.throws(() => sampleInput(parseSampleText('{"inputs": {"n": [1], "m": [1, 2]}}')), /different lengths/);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('takes random-value ranges from a sample: numbers per input, texts per text column', () => {
+      assert.deepStrictEqual(sampleRanges(parseSampleText('{"inputs": {"cm": [4.3, 7.9, 5], "img": [[[0, 16], [3, 9]]], "plan": ["basic", "premium", "basic"], "x": ["NaN", 2]}}')), {
+        cm: { min: 4.3, max: 7.9 },
+        img: { min: 0, max: 16 },
+        plan: { values: ['basic', 'premium'] },
+        x: { min: 2, max: 2 },
+      });
     });
   });
 
@@ -90,10 +129,28 @@ describe('panel pieces', () => {
       ]);
       assert.deepStrictEqual(tableInfo('t1', t).columns, [
         { name: 'p', datatype: 'FP64', shape: '[3]', nulls: 0 },
-        { name: 'v', datatype: 'INT64', shape: '[3, 2]', nulls: 0 },
-      ]);
-      assert.deepStrictEqual(rowWindow(t, 1, 5), [['NaN', '[3, 4]'], ['-inf', '[5, 4611686018427387904]']]);
+        { name: 'v[0]', datatype: 'INT64', shape: '[3, 2]', nulls: 0 },
+        { name: 'v[1]', datatype: 'INT64', shape: '[3, 2]', nulls: 0 },
+      ], 'a short vector per row is shown one column per element');
+      assert.deepStrictEqual(rowWindow(t, 1, 5), [['NaN', '3', '4'], ['-inf', '5', '4611686018427387904']]);
       assert.strictEqual(bytesText(new Uint8Array([0x41, 0x27, 0x5c, 0x00, 0xff])), "b'A\\'\\\\\\x00\\xff'");
+    });
+
+    it('shows floats at their precision and always as floats; rows of higher rank nested by shape, whole in cellText', () => {
+      const t = outputsTable([
+        decodeTensor({ name: 'p', datatype: 'FP32', shape: [2] }, Buffer.from(new Float32Array([0.1, 1]).buffer)),
+        decodeTensor({ name: 'q', datatype: 'FP64', shape: [2] }, Buffer.from(new Float64Array([0.1, 1]).buffer)),
+        decodeTensor({ name: 'img', datatype: 'FP32', shape: [2, 2, 3] }, Buffer.from(new Float32Array([0.1, 0.2, 0.3, 1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer)),
+      ]);
+      assert.deepStrictEqual(rowWindow(t, 0, 2), [
+        ['0.1', '0.1', '[[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]'],
+        ['1.0', '1.0', '[[4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]'],
+      ]);
+      assert.strictEqual(cellText(t, 1, 2), '[[4.0, 5.0, 6.0],\n [7.0, 8.0, 9.0]]');
+      assert.strictEqual(cellText(t, 5, 2), null);
+      assert.strictEqual(formatFloat(0.99999994, 32), '0.99999994');
+      assert.strictEqual(formatFloat(1e-7, 64), '1e-7');
+      assert.strictEqual(formatFloat(-3, 64), '-3.0');
     });
 
     it('lists tensors of different first dimensions one per row', () => {
@@ -186,5 +243,44 @@ describe('panel pieces', () => {
       assert.doesNotMatch(csp, /unsafe/);
       assert.strictEqual((html.match(/<script /g) ?? []).length, (html.match(/<script nonce="abc123"/g) ?? []).length);
     });
+  });
+});
+
+describe('panel: the model state it follows', () => {
+  const model = { folder: '/ws/churn', address: 'unix:///run/churn.sock', modelName: 'churn' };
+  it('says running, starting, reloading, reloaded (kept), a failed reload, stopped', () => {
+    const at = new Date(2026, 0, 1, 9, 5, 7);
+    const target = { address: model.address, folder: model.folder };
+    assert.strictEqual(followModel([{ ...model, status: 'ready' }], target, undefined)?.state.state, 'running');
+    assert.strictEqual(followModel([{ ...model, status: 'starting' }], target, undefined)?.state.state, 'starting');
+    const reloading = followModel([{ ...model, status: 'reloading' }], target, undefined)?.state;
+    assert.strictEqual(reloading?.state, 'reloading');
+    const reloaded = followModel([{ ...model, status: 'ready' }], target, reloading, at)?.state;
+    assert.deepStrictEqual(reloaded, { state: 'reloaded', text: 'churn reloaded at 09:05:07 (dev mode: saved changes are live).' });
+    assert.strictEqual(followModel([{ ...model, status: 'ready' }], target, reloaded)?.state, reloaded, 'reloaded stays until something else happens');
+    assert.match(followModel([{ ...model, status: 'reload-failed', detail: 'NameError' }], target, undefined)?.state.text ?? '', /previous model keeps serving: NameError/);
+    assert.deepStrictEqual(followModel([], target, reloaded)?.state, { state: 'stopped', text: 'The model is stopped: run it again to send requests.' });
+    assert.strictEqual(followModel([{ ...model, status: 'exited', detail: 'exited 137' }], target, undefined)?.state.state, 'stopped');
+  });
+
+  it('finds a restarted container of the same folder at a new address; says nothing of a server it does not run', () => {
+    const moved = followModel([{ ...model, address: 'unix:///run/new.sock', status: 'ready' }], { address: model.address, folder: model.folder }, { state: 'starting', text: '' });
+    assert.strictEqual(moved?.model?.address, 'unix:///run/new.sock');
+    assert.strictEqual(followModel([], { address: 'localhost:8001' }, undefined), undefined);
+  });
+});
+
+describe('panel: random values', () => {
+  it('draws within the sample ranges, non-negative by default, texts from the sample', () => {
+    const r = rng(7);
+    for (let i = 0; i < 200; i++) {
+      const cm = Number(randomCell('FP64', r, { min: 4.3, max: 7.9 }));
+      assert.ok(cm >= 4.3 && cm <= 7.9, `${cm} is within 4.3..7.9`);
+      const px = Number(randomCell('FP32', r));
+      assert.ok(px >= 0 && px <= 1, `${px} is within 0..1`);
+      const n = Number(randomCell('INT64', r, { min: 0, max: 16 }));
+      assert.ok(Number.isInteger(n) && n >= 0 && n <= 16);
+      assert.ok(['basic', 'premium'].includes(randomCell('BYTES', r, { values: ['basic', 'premium'] })));
+    }
   });
 });

@@ -6,9 +6,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseToWebview, type ToWebview } from '../../../src/shared/panelMessages';
 import { PanelSession, type PanelHost } from '../../../src/predict/session';
-import { readSample } from '../../../src/predict/samples';
+import { outputsJson, readSample, sampleInput } from '../../../src/predict/samples';
+import { conformPrepared } from '../../../src/predict/inputs';
+import { compareOutputs } from '../../../src/scaffold/sample';
 import { runInference } from '../../../src/predict/infer';
-import { compareTables } from '../../../src/predict/compare';
 import { V2Client } from '../../../src/protocol/v2client';
 import { liveServerUnavailable, PANEL_FIXTURES, PROTO, startServer, type LiveServer } from './liveServer';
 import { requirePrerequisite } from '../../prerequisite';
@@ -117,7 +118,7 @@ describe('panel session against a real runtime server', function () {
 
   it('says why when nothing listens at the address', async () => {
     const { host, session } = await connected(new FakeHost(undefined), 'unix:///tmp/pyml-nothing-here.sock');
-    assert.match(host.last('connection').error ?? '', /Cannot reach unix:\/\/\/tmp\/pyml-nothing-here\.sock.*Is the model running/);
+    assert.match(host.last('connection').error ?? '', /Nothing answers at unix:\/\/\/tmp\/pyml-nothing-here\.sock: the model is not running/);
     session.dispose();
   });
 
@@ -136,9 +137,9 @@ describe('panel session against a real runtime server', function () {
     assert.strictEqual(result.sizes.requestBytes, 3 * 8 + 3 * 8 + (4 * 3 + 1 + 6) + 3);
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 10 });
     assert.deepStrictEqual(host.last('rows').rows, [
-      ['3', '7', 'A', 'true'],
-      ['-4', '9007199254740993', 'HÉLLO', 'false'],
-      ['2000', '-1', '', 'true'],
+      ['3.0', '7', 'A', 'true'],
+      ['-4.0', '9007199254740993', 'HÉLLO', 'false'],
+      ['2000.0', '-1', '', 'true'],
     ]);
     assert.strictEqual(host.last('history').entries[0]?.ok, true);
     session.dispose();
@@ -155,7 +156,7 @@ describe('panel session against a real runtime server', function () {
     assert.deepStrictEqual(result.table.columns.map((c) => c.nulls), [0, 1, 1, 1]);
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 2 });
     assert.deepStrictEqual(host.last('rows').rows, [
-      ['2', null, 'Q', null],
+      ['2.0', null, 'Q', null],
       ['NaN', '2', null, 'false'],
     ]);
     session.dispose();
@@ -218,11 +219,11 @@ describe('panel session against a real runtime server', function () {
     await session.receive({ type: 'send', requestId: 'r6', input: { source: 'loaded', inputId: loaded.inputId } });
     const result = host.last('result');
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 5 });
-    assert.deepStrictEqual(host.last('rows').rows, [['0.5', '1', 'FOO', 'true'], ['-2', '2', 'BAR', 'false']]);
+    assert.deepStrictEqual(host.last('rows').rows, [['0.5', '1', 'FOO', 'true'], ['-2.0', '2', 'BAR', 'false']]);
     // A small loaded table can be turned into grid cells to edit.
     await session.receive({ type: 'editLoaded', inputId: loaded.inputId });
     assert.deepStrictEqual(host.last('gridData').columns, [
-      { name: 'x', cells: ['0.25', '-1'] },
+      { name: 'x', cells: ['0.25', '-1.0'] },
       { name: 'n', cells: ['1', '2'] },
       { name: 'label', cells: ['foo', 'bar'] },
       { name: 'flag', cells: ['true', 'false'] },
@@ -243,11 +244,12 @@ describe('panel session against a real runtime server', function () {
     host.nextFile = file;
     await session.receive({ type: 'loadFile' });
     const loaded = host.last('loaded');
-    assert.deepStrictEqual(loaded.warnings, []);
+    assert.deepStrictEqual(loaded.warnings, ["sent as input 'image' (the file's array is 'images')"]);
+    assert.deepStrictEqual(loaded.table.columns.map((c) => c.name), ['image'], 'the preview names the input it is sent as');
     await session.receive({ type: 'send', requestId: 'n1', input: { source: 'loaded', inputId: loaded.inputId } });
     const result = host.last('result');
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 2 });
-    assert.deepStrictEqual(host.last('rows').rows, [['10', '[2, 4, 6, 8]'], ['26', '[10, 12, 14, 16]']]);
+    assert.deepStrictEqual(host.last('rows').rows, [['10.0', '[[2.0, 4.0], [6.0, 8.0]]'], ['26.0', '[[10.0, 12.0], [14.0, 16.0]]']]);
     session.dispose();
   });
 
@@ -275,10 +277,13 @@ describe('panel session against a real runtime server', function () {
     assert.strictEqual(file, path.join(workFolder, 'two-rows.json'));
     const sample = await readSample(file);
     assert.strictEqual(sample.model, 'panel-df');
+    assert.deepStrictEqual(sample.inputs, { x: [0.1, 0.2], n: [1, 2], label: ['a', 'b'], flag: [true, false] }, 'the one sample format: columns by name');
+    const schema = host.last('connection').schema;
+    assert.ok(schema);
     const client = new V2Client(server?.address ?? '', { protoPath: PROTO, maxMessageBytes: 1 << 26 });
     try {
-      const replay = await runInference(client, sample.model, sample.input);
-      assert.ok(compareTables(replay.table, sample.expected, sample.tolerance).every((c) => c.verdict === 'same'));
+      const replay = await runInference(client, 'panel-df', conformPrepared(schema, sampleInput(sample, schema)));
+      assert.deepStrictEqual(compareOutputs(sample.expected ?? {}, outputsJson(replay.outputs), sample.tolerance), []);
     } finally {
       client.close();
     }
@@ -292,7 +297,7 @@ describe('panel session against a real runtime server', function () {
     const result = host.last('result');
     assert.deepStrictEqual(result.table.columns.map((c) => [c.name, c.shape]), [['total', '[2]'], ['doubled', '[2, 2, 2]']]);
     await session.receive({ type: 'getRows', tableId: result.table.tableId, start: 0, count: 2 });
-    assert.deepStrictEqual(host.last('rows').rows, [['10', '[2, 4, 6, 8]'], ['0', '[1, 1, 0, -2]']]);
+    assert.deepStrictEqual(host.last('rows').rows, [['10.0', '[[2.0, 4.0], [6.0, 8.0]]'], ['0.0', '[[1.0, 1.0], [0.0, -2.0]]']]);
     await session.receive({ type: 'send', requestId: 't2', input: { source: 'tensors', tensors: [{ name: 'image', datatype: 'FP32', shape: [], text: '[[1, 2, 3]]' }] } });
     assert.match(host.last('failed').failure.message, /shape \[1, 3\] does not fit the declared \[-1, 2, 2\]/);
     session.dispose();

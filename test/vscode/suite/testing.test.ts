@@ -75,17 +75,21 @@ describe('Test Explorer: PyML samples', function () {
     const sample = path.join(folder, 'samples', 'smoke.json');
     fs.mkdirSync(path.dirname(sample), { recursive: true });
     fs.writeFileSync(sample, sampleJson('panel-df', input, answer.outputs));
+    // And one as New Model writes it (no model name, only the outputs it cares about): the same format.
+    const fresh = path.join(folder, 'samples', 'example.json');
+    fs.writeFileSync(fresh, JSON.stringify({ description: 'as New Model writes it', inputs: { x: [0.5], n: [1], label: ['a'], flag: [true] }, expected: { y: [1.0] } }));
 
     // The panel, connected to the server, tells the Test Explorer where the model runs.
     await vscode.commands.executeCommand('pyml.openPanel', { address });
 
-    const run = (): Thenable<Record<string, Outcome>> => vscode.commands.executeCommand<Record<string, Outcome>>('pyml.testing.runSamples', [sample]);
+    const run = (): Thenable<Record<string, Outcome>> => vscode.commands.executeCommand<Record<string, Outcome>>('pyml.testing.runSamples', [sample, fresh]);
     let results: Record<string, Outcome> = {};
     await waitUntil(async () => {
       results = await run();
-      return results[sample] !== undefined;
-    }, 'the Test Explorer to list the sample', 30_000);
+      return results[sample] !== undefined && results[fresh] !== undefined;
+    }, 'the Test Explorer to list the samples', 30_000);
     assert.strictEqual(results[sample]?.outcome, 'passed', results[sample]?.message);
+    assert.strictEqual(results[fresh]?.outcome, 'passed', results[fresh]?.message);
 
     // The model changes: y = 3x instead of 2x. Dev mode reloads it in the running server.
     const model = path.join(folder, 'model.py');
@@ -94,6 +98,6 @@ describe('Test Explorer: PyML samples', function () {
     results = await run();
     const failed = results[sample];
     assert.strictEqual(failed?.outcome, 'failed', failed?.message);
-    assert.match(failed.message, /differs from the saved one.*y: differs \(2 rows, first at row 0, max \|diff\| 1\.250\)/);
+    assert.match(failed.message, /differs from "expected".*y\[0\] \(flat, row-major\) is 1\.5, expected 1\b/);
   });
 });
