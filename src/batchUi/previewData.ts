@@ -6,8 +6,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
-import { cellAt } from '../predict/format';
-import type { AnyVector } from '../protocol/arrowCodec';
+import { rowWindow } from '../predict/format';
 import { openFile } from '../tables';
 import type { ColumnRead } from '../tables/fields';
 import { tableOf, readSchema } from '../tables/source';
@@ -47,9 +46,8 @@ export async function readPreview(file: string, options: PreviewOptions = {}): P
     for await (const chunk of source.chunks(reads, stop.signal)) {
       if (chunk.rows === 0) continue;
       const table = tableOf(schema, chunk.columns);
-      const vectors = reads.map((r) => table.getChild(r.name) as AnyVector | null);
       const take = Math.min(chunk.rows, limit - rows.length);
-      for (let r = 0; r < take; r++) rows.push(vectors.map((v) => (v ? cellAt(v, r) : null)));
+      rows.push(...rowWindow(table, 0, take));
       if (rows.length >= limit) {
         stop.abort();
         break;

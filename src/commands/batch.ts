@@ -38,7 +38,7 @@ export async function runBatchCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   // Where to run: this machine (below), or a Dask cluster (src/cluster/command.ts).
   const cluster = await import('../cluster/command');
   if (cluster.isClusterRequest(arg)) return cluster.runClusterBatch(ctx, arg);
-  if (!isBatchRequest(arg)) {
+  if (!parseRequest(arg)) {
     const where = await cluster.askWhere();
     if (!where) return;
     if (where !== 'machine') return cluster.askAndRunClusterBatch(ctx, where, arg);

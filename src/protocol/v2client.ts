@@ -36,6 +36,7 @@ export interface V2ClientOptions {
    * true; see workerBalancer.ts). Off: every call goes to the address as given.
    */
   readonly balanceWorkers?: boolean;
+  /**
    * Big requests through this folder's shared memory (Triton's system shared-memory extension); by
    * default the folder the container layer recorded for this address (shmLocal.ts), if any; `false`:
    * always gRPC bytes.
