@@ -236,14 +236,14 @@ function runLayer(layer, dockerVars) {
       return mochaLayer('unit', { spec: 'out/test/unit/**/*.test.js', timeoutMs: 10 * MINUTE, testTimeoutMs: 10_000 });
     case 'integration':
       return mochaLayer('integration', {
-        spec: 'out/test/integration/**/*.test.js', timeoutMs: 25 * MINUTE, testTimeoutMs: 5 * MINUTE,
+        spec: 'out/test/integration/**/*.test.js', timeoutMs: 40 * MINUTE, testTimeoutMs: 5 * MINUTE,
         env: { PYML_TEST_BASE_IMAGE: baseImageTag, PYML_TEST_NEW_BASE_IMAGE: trixieImageTag, ...dockerVars },
       });
     case 'vscode':
       return vscodeLayer(dockerVars);
     case 'ui':
       return mochaLayer('ui', {
-        spec: 'test/ui/**/*.test.mjs', timeoutMs: 15 * MINUTE, testTimeoutMs: 3 * MINUTE,
+        spec: 'test/ui/**/*.test.mjs', timeoutMs: 30 * MINUTE, testTimeoutMs: 3 * MINUTE,
         env: { PYML_VSIX: vsixPath, ...dockerVars },
       });
   }

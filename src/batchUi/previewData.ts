@@ -7,6 +7,7 @@
 import * as arrow from 'apache-arrow';
 import { promises as fs } from 'fs';
 import { rowWindow } from '../predict/format';
+import type { AnyTable } from '../protocol/arrowCodec';
 import { openFile } from '../tables';
 import type { ColumnRead } from '../tables/fields';
 import { tableOf, readSchema } from '../tables/source';
@@ -47,7 +48,7 @@ export async function readPreview(file: string, options: PreviewOptions = {}): P
       if (chunk.rows === 0) continue;
       const table = tableOf(schema, chunk.columns);
       const take = Math.min(chunk.rows, limit - rows.length);
-      rows.push(...rowWindow(table, 0, take));
+      rows.push(...rowWindow(table as AnyTable, 0, take));
       if (rows.length >= limit) {
         stop.abort();
         break;
