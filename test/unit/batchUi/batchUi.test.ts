@@ -170,7 +170,8 @@ describe('batch UI: table preview data', () => {
     ] })));
     const t = await readPreview(file);
     assert.deepStrictEqual(t.columns.map((c) => c.name), ['x', 'n', 'label']);
-    assert.deepStrictEqual(t.rows, [['0.5', '5', 'a'], ['2', null, 'b']]);
+    // Floats read as floats, as the panel shows them (2.0, not 2).
+    assert.deepStrictEqual(t.rows, [['0.5', '5', 'a'], ['2.0', null, 'b']]);
     assert.strictEqual(t.totalRows, 2);
     assert.strictEqual(t.more, false);
   });
