@@ -71,7 +71,7 @@ describe('Run Batch Prediction (pyml.runBatch in code-server, real Docker)', fun
     assert.deepStrictEqual((await fs.readdir(work)).sort(), ['houses.csv', 'prices.csv'], 'no temporary file is left');
   });
 
-  it('explains a failed build of the model image the one way: Show Problems on requirements.txt, Show Logs', async () => {
+  it('explains a failed build of the model image the one way: Show Problems on requirements.txt, Show Log (the build log)', async () => {
     const broken = path.join(workspaceRoot(), 'batch-demo-broken');
     await fs.rm(broken, { recursive: true, force: true });
     await fs.cp(folder, broken, { recursive: true });
@@ -89,7 +89,7 @@ describe('Run Batch Prediction (pyml.runBatch in code-server, real Docker)', fun
       await waitUntil(async () => (error = (await shown()).slice(before).at(-1)) !== undefined, 'the batch to explain its failure', 240_000);
       assert.ok(error);
       assert.match(error.message, /^the build failed: pip could not install the model's requirements\.txt/);
-      assert.deepStrictEqual(error.actions, ['Show Problems', 'Show Logs']);
+      assert.deepStrictEqual(error.actions, ['Show Problems', 'Show Log']);
       assert.ok(!(await exists(path.join(work, 'never.csv'))), 'no output was written');
     } finally {
       await fs.rm(broken, { recursive: true, force: true });
