@@ -74,7 +74,7 @@ async function main() {
     await mustRun('npm', ['run', 'package'], { cwd: repoRoot, output: 'inherit', timeoutMs: 15 * 60_000 });
   }
   // A first-time user sees the getting-started walkthrough (the extension opens it once per profile).
-  const profile = makeProfile(path.join(cacheDir, 'start'), { settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
+  const profile = makeProfile(path.join(cacheDir, 'start'), { settings: { 'pyml.welcome.openWalkthrough': true } });
   info('installing the .vsix into .cache/start');
   await installVsix(profile, vsixPath);
   prepareExampleWorkspace(workspaceDir);

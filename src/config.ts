@@ -42,6 +42,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, SettingEffect>> = {
   'pyml.sharedMemory.thresholdMB': 'restartContainer',
   'pyml.batch.requestsInFlight': 'none',
   // Read by vscode-languageclient itself, which applies a change at once.
+  'pyml.welcome.openWalkthrough': 'none',
   'pyml.trace.server': 'none',
   'pyml.debug.justMyCode': 'none',
   'pyml.debug.waitForDebugger': 'none',

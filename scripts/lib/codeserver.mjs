@@ -123,6 +123,7 @@ export function makeProfile(dir, opts = {}) {
   const settings = {
     'workbench.startupEditor': 'none',
     'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'pyml.welcome.openWalkthrough': false,
     'workbench.tips.enabled': false,
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',

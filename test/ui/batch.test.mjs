@@ -104,8 +104,10 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
     removeModelImages(MODEL);
   });
 
-  it('runs a small CSV in three steps, says so in words that read well, and Reveal in Explorer works in code-server', async function () {
+  it('runs a small CSV on this machine in three steps, says so in words that read well, and Reveal in Explorer works in code-server', async function () {
     await runFromPalette(page, 'PyML: Run Batch Prediction');
+    // Where to run: this machine (a Dask cluster is the other choice).
+    await (await pickRow(page, /^This machine/)).click();
     // 1. The rows: the workspace's CSV is listed.
     const input = await pickRow(page, /scores\.csv/);
     await page.screenshot({ path: path.join(shots, 'batch-input.png') });
@@ -161,6 +163,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
 
   it('runs a SQL query (DuckDB offered and installed when missing): the same query runs, the last key and place kept', async function () {
     await runExactly(page, 'PyML: Run Batch Prediction');
+    await (await pickRow(page, /^This machine/)).click();
     await (await pickRow(page, /A SQL query over local files/)).click();
     const box = page.locator(`${WIDGET} input`);
     await box.waitFor({ state: 'visible', timeout: 30_000 });

@@ -16,7 +16,7 @@ describe('first run on the npm start workspace (packaged extension in code-serve
 
   before(async function () {
     wb = await openWorkbench('ui-first-run', path.join(repoRoot, 'examples'), (ws) => prepareExampleWorkspace(ws), {
-      settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+      settings: { 'pyml.welcome.openWalkthrough': true },
     });
   });
 
