@@ -70,6 +70,16 @@ async function pickRow(page, label) {
   return row;
 }
 
+/** Answers Run Batch Prediction's "where to run" question. @param {import('playwright-core').Page} page @param {string} text */
+async function pickWhere(page, text) {
+  const input = page.locator(`${WIDGET} input`);
+  await input.waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator(`${WIDGET} .quick-input-title`, { hasText: 'where to run' }).waitFor({ state: 'visible', timeout: 60_000 });
+  await input.fill(text);
+  await page.locator(ROW, { hasText: text }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  await page.keyboard.press('Enter');
+}
+
 describe('batch prediction as a user (packaged extension in code-server, real Docker)', function () {
   this.timeout(20 * 60_000);
   /** @type {import('./lib/workbench.mjs').Workbench | undefined} */
@@ -107,7 +117,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
   it('runs a small CSV on this machine in three steps, says so in words that read well, and Reveal in Explorer works in code-server', async function () {
     await runFromPalette(page, 'PyML: Run Batch Prediction');
     // Where to run: this machine (a Dask cluster is the other choice).
-    await (await pickRow(page, /^This machine/)).click();
+    await pickWhere(page, 'This machine');
     // 1. The rows: the workspace's CSV is listed.
     const input = await pickRow(page, /scores\.csv/);
     await page.screenshot({ path: path.join(shots, 'batch-input.png') });
@@ -163,7 +173,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
 
   it('runs a SQL query (DuckDB offered and installed when missing): the same query runs, the last key and place kept', async function () {
     await runExactly(page, 'PyML: Run Batch Prediction');
-    await (await pickRow(page, /^This machine/)).click();
+    await pickWhere(page, 'This machine');
     await (await pickRow(page, /A SQL query over local files/)).click();
     const box = page.locator(`${WIDGET} input`);
     await box.waitFor({ state: 'visible', timeout: 30_000 });
