@@ -71,7 +71,8 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     await page.keyboard.press('Control+g');
     await page.keyboard.type(String(PREDICT_LINE));
     await page.keyboard.press('Enter');
-    await page.locator('.statusbar-item', { hasText: `Ln ${PREDICT_LINE},` }).first().waitFor({ timeout: 15_000 });
+    // The cursor's line: the editor's active line number (the status bar may fold its Ln item when crowded).
+    await page.locator('.editor-instance .line-numbers.active-line-number', { hasText: new RegExp(`^${PREDICT_LINE}$`) }).first().waitFor({ timeout: 15_000 });
     await runFromPalette(page, 'Debug: Toggle Breakpoint');
     await page.locator('.codicon-debug-breakpoint').first().waitFor({ state: 'attached', timeout: 15_000 });
 

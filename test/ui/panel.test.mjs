@@ -200,8 +200,8 @@ describe('test prediction panel (packaged extension in code-server)', function (
     await runFromPalette(page, 'PyML: Stop Model');
     const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
     if (picked) await page.keyboard.press('Enter');
-    await view.locator('[data-testid="model-state"][data-state="stopped"]').waitFor({ timeout: 120_000 });
-    assert.match(await view.locator('[data-testid="model-state"]').innerText(), /panel-df is stopped: run it again to send requests\.\s*Run Model/);
+    await view.locator('[data-testid="model-state"][data-state="stopped"]').waitFor({ state: 'attached', timeout: 120_000 });
+    assert.match(await view.locator('[data-testid="model-state"]').textContent() ?? '', /panel-df is stopped: run it again to send requests\.\s*Run Model/);
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-status"][data-state="error"]').waitFor({ timeout: 60_000 });
     assert.equal(await view.locator('[data-testid="result-status"]').innerText(), 'NOT RUNNING · the model is not running');
