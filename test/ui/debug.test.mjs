@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, quickOpen, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
+import { closeWorkbench, dockerReady, goToLine, openWorkbench, quickOpen, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'identity-model');
 const MODEL_NAME = `ui-debug-${process.pid}`;
@@ -67,12 +67,7 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
     this.timeout(8 * 60_000);
     await quickOpen(page, 'model.py');
     await page.locator('.tab.active', { hasText: 'model.py' }).waitFor({ timeout: 30_000 });
-    // Go to the line, set the breakpoint with F9.
-    await page.keyboard.press('Control+g');
-    await page.keyboard.type(String(PREDICT_LINE));
-    await page.keyboard.press('Enter');
-    // The cursor's line: the editor's active line number (the status bar may fold its Ln item when crowded).
-    await page.locator('.editor-instance .line-numbers.active-line-number', { hasText: new RegExp(`^${PREDICT_LINE}$`) }).first().waitFor({ timeout: 15_000 });
+    await goToLine(page, PREDICT_LINE);
     await runFromPalette(page, 'Debug: Toggle Breakpoint');
     await page.locator('.codicon-debug-breakpoint').first().waitFor({ state: 'attached', timeout: 15_000 });
 

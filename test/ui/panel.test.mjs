@@ -197,6 +197,9 @@ describe('test prediction panel (packaged extension in code-server)', function (
   it('follows the model: after Stop Model the panel says it is stopped, and Send says it is not running, with Run Model', async function () {
     if (!viaContainer) this.skip();
     const view = webview(page);
+    // The frame link of the test before put model.py in front: bring the panel back as a user would.
+    await runFromPalette(page, 'PyML: Open Test Prediction Panel');
+    await view.locator('[data-testid="send"]').waitFor({ state: 'visible', timeout: 30_000 });
     await runFromPalette(page, 'PyML: Stop Model');
     const picked = await page.locator(ROW).first().waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
     if (picked) await page.keyboard.press('Enter');

@@ -88,6 +88,23 @@ export async function quickOpen(page, relative) {
   await row.click();
 }
 
+/**
+ * Puts the active editor's cursor on a line through the palette's ":" mode, as Ctrl+G does, and waits
+ * until the editor's gutter marks that line as the active one; tries again when the line never got there
+ * (under load, keys typed before the quick input shows land in the editor instead).
+ * @param {import('playwright-core').Page} page @param {number} line
+ */
+export async function goToLine(page, line) {
+  const active = page.locator('.editor-instance .line-numbers.active-line-number', { hasText: new RegExp(`^${line}$`) }).first();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await quickInputRow(page, `:${line}`, String(line), `Go to Line never offered line ${line}`);
+    await page.keyboard.press('Enter');
+    if (await active.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`the cursor never reached line ${line}`);
+  }
+}
+
 /** Whether Docker answers and has the test base image. */
 export function dockerReady() {
   const r = spawnSync('docker', ['image', 'inspect', baseImageTag], { encoding: 'utf8', timeout: 20_000 });
