@@ -59,6 +59,10 @@ METHODS = (
     "RepositoryIndex",
     "RepositoryModelLoad",
     "RepositoryModelUnload",
+    # Registrations live in the region folder (shm.py), so any worker may take them.
+    "SystemSharedMemoryStatus",
+    "SystemSharedMemoryRegister",
+    "SystemSharedMemoryUnregister",
 )
 
 

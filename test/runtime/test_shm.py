@@ -193,7 +193,9 @@ def test_round_trip_every_column_in_and_out_of_shared_memory(frame_shm, shm_dir)
         assert read_region(shm_dir, key, 512 + offset, size) == expected, name
 
 
-def test_big_float_frame_round_trip_is_bit_for_bit(start_server, models_root, shm_dir):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_big_float_frame_round_trip_is_bit_for_bit(start_server, models_root, shm_dir, workers):
+    """With 2 workers the supervisor forwards the registrations, and either worker reads them."""
     spec = {
         "manifest": "name: wide\nversion: 1.0.0\nmodel: model:Identity\nkind: dataframe\ninputs:\n"
         + "".join("  - {name: c%d, dtype: float64}\n" % i for i in range(8))
@@ -201,7 +203,8 @@ def test_big_float_frame_round_trip_is_bit_for_bit(start_server, models_root, sh
         + "".join("  - {name: c%d, dtype: float64}\n" % i for i in range(8)),
         "files": {"model.py": "from pyml import DataFrameModel\n\nclass Identity(DataFrameModel):\n    def predict(self, df):\n        return df\n"},
     }
-    server = start_server(write_model(models_root / "wide", spec["manifest"], spec["files"]), env={"PYML_SHM_DIR": str(shm_dir)})
+    folder = write_model(models_root / ("wide%d" % workers), spec["manifest"], spec["files"])
+    server = start_server(folder, "--workers", str(workers), env={"PYML_SHM_DIR": str(shm_dir)})
     rows = 200_000
     rng = np.random.default_rng(7)
     columns = {"c%d" % i: ("FP64", rng.standard_normal(rows)) for i in range(8)}
@@ -216,7 +219,9 @@ def test_big_float_frame_round_trip_is_bit_for_bit(start_server, models_root, sh
         shm_params(tensor.parameters, "in", offset, n)
     for name, offset, n in placed:
         shm_params(request.outputs.add(name=name).parameters, "out", offset, n)
-    infer_shm(server.client, request)
+    assert sorted(status(server.client)) == ["in", "out"]
+    for _ in range(2 * workers):  # the main address spreads requests: each worker takes one
+        infer_shm(server.client, request)
     for name, offset, n in placed:
         got = np.frombuffer(read_region(shm_dir, key, 8 * size + offset, n), dtype="<f8")
         assert got.tobytes() == columns[name][1].astype("<f8").tobytes(), name
