@@ -12,19 +12,7 @@ import * as vscode from 'vscode';
 import type { ShownError } from '../../../src/log';
 import { parseSample } from '../../../src/scaffold/sample';
 import { waitUntil } from './wait';
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
+import { exists, workspaceRoot } from './workspace';
 
 describe('Run Batch Prediction (pyml.runBatch in code-server, real Docker)', function () {
   this.timeout(300_000);

@@ -12,19 +12,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseSample } from '../../../src/scaffold/sample';
 import { waitUntil } from './wait';
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
+import { exists, workspaceRoot } from './workspace';
 
 describe('Run Batch Prediction on a local Dask cluster (pyml.runBatch in code-server, real Docker)', function () {
   this.timeout(600_000);

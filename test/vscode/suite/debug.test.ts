@@ -16,6 +16,7 @@ import { gridToTable } from '../../../src/predict/inputs';
 import { schemaFromMetadata } from '../../../src/predict/panelSchema';
 import { V2Client } from '../../../src/protocol/v2client';
 import { waitUntil } from './wait';
+import { workspaceRoot } from './workspace';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const PROTO = path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto');
@@ -33,12 +34,6 @@ class IdentityModel(DataFrameModel):
         return pd.DataFrame({"x": doubled, "label": df["label"]})
 `;
 const PREDICT_LINE = 11;
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-}
 
 /** The running containers of a model folder, from their labels. */
 async function containersOf(docker: Docker, folder: string): Promise<Docker.ContainerInfo[]> {

@@ -17,14 +17,9 @@ import { renderTemplate, templateKinds } from '../../../src/scaffold/render';
 import { compareOutputs, parseSample } from '../../../src/scaffold/sample';
 import { responseOutputs, sampleRequest } from '../../integration/sampleRequest';
 import { waitUntil } from './wait';
+import { exists, workspaceRoot } from './workspace';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-}
 
 function diagnosticsOf(uri: vscode.Uri): readonly vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri);
@@ -60,10 +55,6 @@ async function expectNoDiagnostics(uri: vscode.Uri): Promise<void> {
     diagnosticsOf(uri).map((d) => `${path.basename(uri.fsPath)}:${d.range.start.line + 1}: ${String(typeof d.code === 'object' ? d.code.value : d.code)} ${d.message}`),
     [],
   );
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(() => true, () => false);
 }
 
 describe('New Model (pyml.newModel in code-server)', function () {
