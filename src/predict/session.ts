@@ -85,6 +85,11 @@ const HISTORY_LIMIT = 50;
 const HISTORY_DATA_LIMIT = 8;
 /** Largest loaded input turned into grid cells for editing. */
 const MAX_EDIT_CELLS = 200_000;
+/**
+ * What the panel shows that the session posts once and does not post again on 'ready': posted before
+ * the webview's script listens (the panel connects as it opens), they are replayed when it says ready.
+ */
+const REPLAYED_ON_READY: ReadonlySet<ToWebview['type']> = new Set(['ranges', 'loaded', 'gridData']);
 
 export class PanelSession {
   private client: V2Client | undefined;
@@ -102,6 +107,11 @@ export class PanelSession {
   private state: ModelState | undefined;
   private nextId = 1;
   private disposed = false;
+  /** Whether the webview has said 'ready' (its script listens); until then, what to replay. */
+  private webviewReady = false;
+  private readonly beforeReady: ToWebview[] = [];
+  /** The connection being made: connections are made one at a time (the panel and a model event may both connect). */
+  private connecting: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: PanelHost) {}
 
@@ -180,6 +190,10 @@ export class PanelSession {
         this.postConnection();
         if (this.state) this.post({ type: 'modelState', ...this.state });
         this.postHistory();
+        if (!this.webviewReady) {
+          this.webviewReady = true;
+          for (const message of this.beforeReady.splice(0)) this.post(message);
+        }
         return;
       case 'runModel':
         await this.host.runModel?.(this.target?.folder);
@@ -259,8 +273,17 @@ export class PanelSession {
     this.post({ type: 'targets', targets: list.targets.map(publicTarget), ...(list.note ? { note: list.note } : {}) });
   }
 
-  /** Connects to a target by id or address; posts `connection` with the schema or the reason it failed. */
-  async connect(targetId: string | undefined, address: string | undefined, model: string | undefined): Promise<void> {
+  /**
+   * Connects to a target by id or address; posts `connection` with the schema or the reason it failed.
+   * A connection asked for while another is being made waits for it, so neither cuts the other's channel.
+   */
+  connect(targetId: string | undefined, address: string | undefined, model: string | undefined): Promise<void> {
+    const next = this.connecting.then(() => this.connectNow(targetId, address, model));
+    this.connecting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async connectNow(targetId: string | undefined, address: string | undefined, model: string | undefined): Promise<void> {
     let target: TargetEntry;
     if (targetId) {
       const found = this.targets.find((t) => t.id === targetId);
@@ -561,7 +584,9 @@ export class PanelSession {
   }
 
   private post(message: ToWebview): void {
-    if (!this.disposed) this.host.post(message);
+    if (this.disposed) return;
+    if (!this.webviewReady && REPLAYED_ON_READY.has(message.type)) this.beforeReady.push(message);
+    this.host.post(message);
   }
 }
 

@@ -116,6 +116,27 @@ describe('panel session against a real runtime server', function () {
     session.dispose();
   });
 
+  it('replays the sample it loaded on connecting when the webview says ready only afterwards, and connects one at a time', async () => {
+    // The panel connects as it opens, before the webview's script listens: what it loaded then must
+    // still reach the webview once it is ready. A second connect asked for meanwhile waits.
+    const sample = path.join(workFolder, 'early-sample.json');
+    fs.writeFileSync(sample, JSON.stringify({ inputs: { x: [1.5], n: [2], label: ['a'], flag: [true] } }));
+    const host = Object.assign(new FakeHost(workFolder), { modelSample: (): Promise<string> => Promise.resolve(sample) });
+    const session = new PanelSession(host);
+    await Promise.all([session.connect(undefined, server?.address ?? '', undefined), session.connect(undefined, server?.address ?? '', undefined)]);
+    assert.deepStrictEqual(host.posted.flatMap((m) => (m.type === 'connection' ? [m.error] : [])), [undefined, undefined], 'neither connection cut the other');
+    assert.strictEqual(host.posted.filter((m) => m.type === 'loaded').length, 1);
+    const before = host.posted.length;
+    await session.receive({ type: 'ready' });
+    const after = host.posted.slice(before).map((m) => m.type);
+    assert.deepStrictEqual(after.filter((t) => t === 'connection' || t === 'loaded'), ['connection', 'loaded'], `posted on ready: ${after.join(', ')}`);
+    assert.ok(after.includes('ranges'), 'the sample\'s value ranges are replayed too');
+    await session.receive({ type: 'ready' });
+    assert.strictEqual(host.posted.filter((m) => m.type === 'loaded').length, 2, 'replayed once only');
+    session.dispose();
+    fs.rmSync(sample);
+  });
+
   it('says why when nothing listens at the address', async () => {
     const { host, session } = await connected(new FakeHost(undefined), 'unix:///tmp/pyml-nothing-here.sock');
     assert.match(host.last('connection').error ?? '', /Nothing answers at unix:\/\/\/tmp\/pyml-nothing-here\.sock: the model is not running/);
