@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, removeModelImages, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
+import { closeWorkbench, dockerReady, openWorkbench, removeModelImages, ROW, runExactly, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'batch', 'scorer');
 // A name of this test's own (images and containers on the shared engine are named after it).
@@ -37,30 +37,6 @@ async function buttons(t) {
 /** The table preview's content. @param {import('playwright-core').Page} page */
 function preview(page) {
   return page.frameLocator('iframe.webview.ready[src*="extensionId=pyml.pyml-vscode"]').frameLocator('iframe#active-frame');
-}
-
-/**
- * Runs a palette command by its exact title (runFromPalette takes the first row that holds the title,
- * which may be "... Again" once that ran last).
- * @param {import('playwright-core').Page} page @param {string} title
- */
-async function runExactly(page, title) {
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator(`${WIDGET} input`);
-    if (await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {
-      await input.fill(`>${title}`);
-      const row = page.locator(ROW).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-      if (await row.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) {
-        await row.click();
-        return;
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
-  }
 }
 
 /** Picks the quick-pick row whose label starts with `label`. @param {import('playwright-core').Page} page @param {RegExp} label */

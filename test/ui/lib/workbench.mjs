@@ -82,6 +82,30 @@ export async function runFromPalette(page, title) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Runs a palette command by its exact title (runFromPalette takes the first row that holds the title,
+ * which may be "... Again" once that ran last).
+ * @param {import('playwright-core').Page} page @param {string} title
+ */
+export async function runExactly(page, title) {
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator(`${WIDGET} input`);
+    if (await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {
+      await input.fill(`>${title}`);
+      const row = page.locator(ROW).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      if (await row.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) {
+        await row.click();
+        return;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
+  }
+}
+
 /** Opens a workspace file through Quick Open. @param {import('playwright-core').Page} page @param {string} relative */
 export async function quickOpen(page, relative) {
   const row = await quickInputRow(page, relative, path.dirname(relative), `Quick Open never offered ${relative}`);
