@@ -15,8 +15,13 @@ import { repoRoot } from '../../scripts/lib/paths.mjs';
 import { closeWorkbench, goToLine, goToPosition, openWorkbench, quickOpen, runFromPalette, shots, showProblems } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'editor-models');
+// NOTE_ON_LENSES: in code-server 4.100 (VS Code 1.100) the editor whose opening activates PyML (onLanguage:python)
+// never asks for code lenses (no textDocument/codeLens request, even after the server's
+// workspace/codeLens/refresh); closing and reopening the file shows them. So each window here opens
+// digits/model.py first and waits for its diagnostics (PyML is running), then looks at churn/model.py's lenses.
 /** Typed text lands as typed (no auto-closed quotes or brackets to step over). */
-const SETTINGS = { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.hover.delay': 100 };
+const SETTINGS = { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.hover.delay': 100,
+  'git.openRepositoryInParentFolders': 'never' };
 
 /** @param {import('playwright-core').Page} page @param {string} relative e.g. `churn/model.py` */
 async function openModel(page, relative) {
@@ -84,12 +89,28 @@ describe('Editor: contract diagnostics, quick fix and hovers (packaged extension
     }
   });
 
+  it('1c + 9: a key the tensor model returns that pyml.yaml does not declare is an error; a tensor input hover shows its shape', async function () {
+    await openModel(page, 'digits/model.py');
+    await squiggles(page, 'error').first().waitFor({ state: 'visible', timeout: 120_000 });
+    const row = await problemRow(page, ['logits', 'PYML221']);
+    assert.match(row, /key 'logits' is in the dict predict returns but pyml\.yaml outputs do not declare it \(declared: digit\)/);
+    await goToPosition(page, 11, 29); // tensors["pixels"]
+    const text = await hoverText(page, 'pixels');
+    assert.match(text, /pixels — input tensor, float32.*shape \[-1, 784\], declared in pyml\.yaml/);
+    await page.screenshot({ path: path.join(shots, 'editor-tensor-hover.png') });
+    await page.keyboard.press('Escape');
+    await goToPosition(page, 6, 10); // class DigitModel(TensorModel):
+    assert.match(await hoverText(page, 'DigitModel'), /A tensor model \(kind: tensor\).*Inputs \(tensors\):.*pixels/);
+    await page.keyboard.press('Escape');
+  });
+
   it('1c: a column the DataFrame model returns that pyml.yaml does not declare is an error, squiggled and listed', async function () {
     await openModel(page, 'churn/model.py');
     await squiggles(page, 'error').first().waitFor({ state: 'visible', timeout: 120_000 });
     const row = await problemRow(page, ['churn_score', 'PYML221']);
     assert.match(row, /column 'churn_score' is in the DataFrame predict returns but pyml\.yaml outputs do not declare it \(declared: churn_probability\)/);
-    // Trusted workspace: the Build/Run/Test lenses stand over the model class (Restricted Mode below hides them).
+    // Trusted workspace: the Build/Run/Test lenses stand over the model class (Restricted Mode below hides
+    // them). This file is opened after PyML is running: see NOTE_ON_LENSES.
     await page.locator('.editor-instance .codelens-decoration', { hasText: 'Build' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await page.screenshot({ path: path.join(shots, 'editor-undeclared-column.png') });
   });
@@ -123,21 +144,7 @@ describe('Editor: contract diagnostics, quick fix and hovers (packaged extension
     assert.match(await editorText(page), /x = df\[""\]/);
     await page.screenshot({ path: path.join(shots, 'editor-empty-column.png') });
     await runFromPalette(page, 'File: Revert File');
-  });
-
-  it('1c + 9: a key the tensor model returns that pyml.yaml does not declare is an error; a tensor input hover shows its shape', async function () {
-    await openModel(page, 'digits/model.py');
-    await squiggles(page, 'error').first().waitFor({ state: 'visible', timeout: 120_000 });
-    const row = await problemRow(page, ['logits', 'PYML221']);
-    assert.match(row, /key 'logits' is in the dict predict returns but pyml\.yaml outputs do not declare it \(declared: digit\)/);
-    await goToPosition(page, 11, 29); // tensors["pixels"]
-    const text = await hoverText(page, 'pixels');
-    assert.match(text, /pixels — input tensor, float32.*shape \[-1, 784\], declared in pyml\.yaml/);
-    await page.screenshot({ path: path.join(shots, 'editor-tensor-hover.png') });
-    await page.keyboard.press('Escape');
-    await goToPosition(page, 6, 10); // class DigitModel(TensorModel):
-    assert.match(await hoverText(page, 'DigitModel'), /A tensor model \(kind: tensor\).*Inputs \(tensors\):.*pixels/);
-    await page.keyboard.press('Escape');
+    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'x = df' }).first().waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('9: predictx gets "Rename predictx to predict" as the first quick fix, and applying it clears the error', async function () {
@@ -192,10 +199,13 @@ describe('Editor in Restricted Mode: diagnostics yes, Build/Run/Test CodeLens no
     const page = /** @type {import('./lib/workbench.mjs').Workbench} */ (wb).page;
     try {
       await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60_000 });
-      await openModel(page, 'churn/model.py');
+      // PyML starts with the first Python file (NOTE_ON_LENSES); the lenses are looked for on the second.
+      await openModel(page, 'digits/model.py');
       await squiggles(page, 'error').first().waitFor({ state: 'visible', timeout: 120_000 });
+      await openModel(page, 'churn/model.py');
       const row = await problemRow(page, ['churn_score', 'PYML221']);
       assert.match(row, /pyml\.yaml outputs do not declare it/);
+      await squiggles(page, 'error').first().waitFor({ state: 'visible', timeout: 60_000 });
       // The lenses come with the diagnostics in a trusted window (the test above waits for them the same way).
       await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 10_000 });
       const lenses = await page.locator('.editor-instance .codelens-decoration').allInnerTexts();
