@@ -19,8 +19,8 @@ const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'editor-models');
 // never asks for code lenses (no textDocument/codeLens request, even after the server's
 // workspace/codeLens/refresh); closing and reopening the file shows them. So each window here opens
 // digits/model.py first and waits for its diagnostics (PyML is running), then looks at churn/model.py's lenses.
-/** Typed text lands as typed (no auto-closed quotes or brackets to step over). */
-const SETTINGS = { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.hover.delay': 100,
+/** Typed text lands as typed (no auto-closed quotes or brackets to step over); edits stay unsaved until reverted. */
+const SETTINGS = { 'files.autoSave': 'off', 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.hover.delay': 100,
   'git.openRepositoryInParentFolders': 'never' };
 
 /** @param {import('playwright-core').Page} page @param {string} relative e.g. `churn/model.py` */
