@@ -1,7 +1,8 @@
 // UI test (issue 16, defect 6): PyML: Build Image as a user sees it, in code-server (packaged .vsix) driven
 // in Debian's Chromium, against a real Docker engine. The progress notification names each step's purpose
 // in words ("Installing requirements (step 8 of 15)"), never the Dockerfile's shell text; the success
-// notification offers Show Log, which opens the build's own log with its steps.
+// notification offers Show Log, which opens the build's own log with its steps. Then (defect 9) a failed
+// pip install puts a problem on its requirements.txt line, which goes as soon as that line is deleted.
 // The model's requirements.txt carries a line unique to the run (a comment), so the steps from it on are
 // not served from Docker's cache and the progress is on screen long enough to be seen.
 // Screenshots: test-results/ui/build-progress.png (the README's picture), build-log.png.
@@ -10,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { baseImageTag, repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, quickOpen, removeModelImages, runFromPalette, shots } from './lib/workbench.mjs';
+import { closeWorkbench, dockerReady, goToLine, openWorkbench, quickOpen, removeModelImages, runFromPalette, shots, showProblems } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
 // A name of this test's own (images on the shared engine are named after it).
@@ -84,6 +85,37 @@ describe('Build Image: progress in words and Show Log (packaged extension in cod
       assert.match(log, /Step 1\/\d+ : FROM /);
       assert.match(log, /Step \d+\/\d+ : COPY model\/requirements\.txt/);
       await page.screenshot({ path: path.join(shots, 'build-log.png') });
+    } catch (err) {
+      await page.screenshot({ path: path.join(shots, 'build-failure.png') }).catch(() => undefined);
+      throw err;
+    }
+  });
+
+  it('puts a requirement pip cannot install on its requirements.txt line, and the problem goes when that line is deleted', async function () {
+    const page = /** @type {import('./lib/workbench.mjs').Workbench} */ (wb).page;
+    const workspace = /** @type {import('./lib/workbench.mjs').Workbench} */ (wb).workspace;
+    const bad = 'nonexistent-pyml-ui-pkg==1.0';
+    fs.writeFileSync(path.join(workspace, FOLDER, 'requirements.txt'), `numpy\n${bad}\n`);
+    try {
+      await quickOpen(page, `${FOLDER}/requirements.txt`);
+      await page.locator('.tab.active', { hasText: 'requirements.txt' }).waitFor({ state: 'visible', timeout: 30_000 });
+      await page.locator('.editor-instance .view-lines', { hasText: bad }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await runFromPalette(page, 'PyML: Build Image');
+      // pip finds no index (no network to PyPI here): the build fails on that line.
+      const rows = await showProblems(page);
+      const row = rows.filter({ hasText: 'PYML500' }).first();
+      await row.waitFor({ state: 'visible', timeout: 8 * 60_000 });
+      const text = (await row.innerText()).replace(/\s+/g, ' ');
+      assert.match(text, /\[Ln 2, Col 1\]/, text);
+      assert.match(text, /nonexistent-pyml-ui-pkg==1\.0/, text);
+      await page.screenshot({ path: path.join(shots, 'build-failed-requirement.png') });
+
+      // Deleting the line takes its problem away at once, without a new build.
+      await goToLine(page, 2);
+      await page.keyboard.press('Control+Shift+K');
+      await page.locator('.editor-instance .view-lines', { hasText: bad }).first().waitFor({ state: 'detached', timeout: 30_000 });
+      await row.waitFor({ state: 'detached', timeout: 30_000 });
+      await page.screenshot({ path: path.join(shots, 'build-problem-line-deleted.png') });
     } catch (err) {
       await page.screenshot({ path: path.join(shots, 'build-failure.png') }).catch(() => undefined);
       throw err;
