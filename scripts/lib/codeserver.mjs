@@ -178,7 +178,8 @@ export async function installVsix(profile, vsix) {
 /**
  * Starts code-server on 127.0.0.1 and waits until it answers /healthz.
  * @param {Profile} profile
- * @param {{ folder?: string, env?: Record<string, string>, port?: number }} [opts]
+ * @param {{ folder?: string, env?: Record<string, string>, port?: number, workspaceTrust?: boolean }} [opts]
+ *   `workspaceTrust`: keep VS Code's workspace trust (Restricted Mode for untrusted folders); off by default
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(profile, opts = {}) {
@@ -190,7 +191,7 @@ export async function startCodeServer(profile, opts = {}) {
   const logFd = fs.openSync(logFile, 'w');
   const args = [codeServerEntry,
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--config', config,
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--config', config,
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     ...(opts.folder ? [opts.folder] : [])];
   // Its own process group, so stop() also ends the extension host and other children.

@@ -28,7 +28,8 @@ export const ROW = `${WIDGET} .quick-input-list .monaco-list-row`;
  * @param {string} name
  * @param {string} fixture
  * @param {(workspace: string) => void | Promise<void>} [prepare]
- * @param {{ settings?: Record<string, unknown> }} [opts]  user settings over the test profile's defaults
+ * @param {{ settings?: Record<string, unknown>, workspaceTrust?: boolean }} [opts]  user settings over the test
+ *   profile's defaults; `workspaceTrust` keeps workspace trust on (code-server without --disable-workspace-trust)
  * @returns {Promise<Workbench>}
  */
 export async function openWorkbench(name, fixture, prepare, opts = {}) {
@@ -38,7 +39,7 @@ export async function openWorkbench(name, fixture, prepare, opts = {}) {
   await installVsix(profile, vsix);
   const workspace = freshWorkspace(fixture, path.join(profile.dir, 'workspace'));
   await prepare?.(workspace);
-  const server = await startCodeServer(profile);
+  const server = await startCodeServer(profile, opts.workspaceTrust ? { workspaceTrust: true } : {});
   const browser = await launchChromium(path.join(profile.dir, 'chromium'));
   const page = browser.pages()[0] ?? await browser.newPage();
   await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
@@ -150,4 +151,34 @@ export function removeModelContainers(modelName) {
  */
 export function removeModelImages(modelName) {
   spawnSync('sh', ['-c', `docker images -q pyml/${modelName} | awk '!seen[$0]++' | xargs -r docker rmi -f >/dev/null 2>&1`], { timeout: 60_000 });
+}
+
+/**
+ * Puts the active editor's cursor on a line and column through the palette's ":" mode (`:line:column`,
+ * as Ctrl+G takes it) and waits until the gutter marks that line as the active one.
+ * @param {import('playwright-core').Page} page @param {number} line @param {number} column
+ */
+export async function goToPosition(page, line, column) {
+  const active = page.locator('.editor-instance .line-numbers.active-line-number', { hasText: new RegExp(`^${line}$`) }).first();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await quickInputRow(page, `:${line}:${column}`, String(line), `Go to Line never offered line ${line}`);
+    await page.keyboard.press('Enter');
+    if (await active.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`the cursor never reached line ${line}`);
+  }
+}
+
+/**
+ * Shows the Problems panel (Ctrl+Shift+M toggles it, so only when it is not shown) and returns its rows.
+ * @param {import('playwright-core').Page} page
+ */
+export async function showProblems(page) {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+M');
+    await panel.waitFor({ state: 'visible', timeout: 30_000 });
+  }
+  return page.locator('.markers-panel .monaco-list-row');
 }
