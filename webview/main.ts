@@ -398,8 +398,11 @@ function done(): void {
 // Rendering
 
 function renderTargets(): void {
+  // The select reads its new options (and which is selected) only after they are in the DOM, so setting
+  // its value right after replacing them is lost: the connected target's option says it is selected.
+  const connected = targets.find((t) => t.address === connectedAddress)?.id;
   const options = [h('vscode-option', { value: '' }, targets.length ? 'Pick a running model…' : 'No running models')];
-  for (const t of targets) options.push(h('vscode-option', { value: t.id, description: t.detail }, t.label));
+  for (const t of targets) options.push(h('vscode-option', { value: t.id, description: t.detail, selected: t.id === connected }, t.label));
   targetSelect.replaceChildren(...options);
 }
 

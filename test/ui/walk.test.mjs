@@ -65,6 +65,21 @@ async function tableRows(view, id, n) {
   }
 }
 
+/**
+ * Waits until the panel's dropdown shows the connected container (not "Pick a running model…").
+ * @param {import('playwright-core').FrameLocator} view
+ */
+async function dropdownShowsContainer(view) {
+  const select = view.locator('[data-testid="target-select"]');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = String(await select.evaluate((el) => /** @type {any} */ (el).value));
+    if (/^c-/.test(value)) return;
+    if (Date.now() > deadline) throw new Error(`the panel's dropdown shows "${value}", not the connected container`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Answers "which model to …?" with the walk's model when the command asks. @param {import('playwright-core').Page} page */
 async function pickModelIfAsked(page) {
   const title = page.locator(`${WIDGET} .quick-input-title`, { hasText: 'which model to' });
@@ -226,12 +241,14 @@ describe('the first hour as a user: New Model to batch and Stop on the npm start
     await view.locator('[data-testid="connection"] strong', { hasText: MODEL }).waitFor({ timeout: 60_000 });
     await view.locator('[data-testid="model-state"]', { hasText: `${MODEL} is running` }).waitFor({ timeout: 60_000 });
     await view.locator('.loaded', { hasText: 'Loaded example.json' }).waitFor({ timeout: 60_000 });
+    await dropdownShowsContainer(view);
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-status"][data-state="ok"]').waitFor({ timeout: 60_000 });
     const rows = await tableRows(view, 'result-table', 3);
     assert.deepEqual(rows.map((r) => r[0]), ['1', '2', '3'], 'result rows are numbered from 1');
     assert.deepEqual(rows.map((r) => r[1]), SPECIES);
     for (const r of rows) assert.ok(Number(r[2]) > 0.5 && Number(r[2]) < 1, `a probability shown with its digits: ${r[2]}`);
+    await view.locator('[data-testid="result-table"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'walk-05-answer.png') });
   });
 
@@ -251,6 +268,7 @@ describe('the first hour as a user: New Model to batch and Stop on the npm start
     const view = await panel(page);
     await view.locator('[data-testid="model-state"][data-state="reloaded"]').waitFor({ state: 'attached', timeout: 120_000 });
     assert.match(await view.locator('[data-testid="model-state"]').innerText(), new RegExp(`${MODEL} reloaded at .*saved changes are live`));
+    await dropdownShowsContainer(view);
     await page.screenshot({ path: path.join(shots, 'walk-06-reloaded.png') });
     await view.locator('[data-testid="send"]').click();
     await view.locator('[data-testid="result-status"][data-state="ok"]').waitFor({ timeout: 60_000 });
@@ -258,6 +276,7 @@ describe('the first hour as a user: New Model to batch and Stop on the npm start
     let rows = await tableRows(view, 'result-table', 3);
     while (rows[0]?.[1] !== 'SETOSA' && Date.now() < deadlineRows) rows = await tableRows(view, 'result-table', 3);
     assert.deepEqual(rows.map((r) => r[1]), SPECIES.map((s) => s.toUpperCase()));
+    await view.locator('[data-testid="result-table"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'walk-07-after-edit.png') });
   });
 
