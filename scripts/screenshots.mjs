@@ -11,12 +11,12 @@ import { mustRun } from './lib/proc.mjs';
 
 /** README picture (docs/images/NAME) <- the UI test's screenshot (test-results/ui/NAME). */
 export const PICTURES = /** @type {const} */ ([
-  ['new-model.png', 'new-model.png'],
-  ['diagnostic.png', 'problems.png'],
+  ['new-model.png', 'walk-01-new-model.png'],
+  ['diagnostic.png', 'walk-03-quick-fix.png'],
   ['build.png', 'build-progress.png'],
-  ['panel-answer.png', 'panel-result.png'],
-  ['panel-traceback.png', 'panel-traceback.png'],
-  ['batch.png', 'batch-preview.png'],
+  ['panel-answer.png', 'walk-05-answer.png'],
+  ['panel-traceback.png', 'panel-vscode-traceback.png'],
+  ['batch.png', 'walk-09-batch-preview.png'],
 ]);
 
 async function main() {
