@@ -16,6 +16,7 @@ import { hostSharedMemory, SHM_CONTAINER_DIR } from '../../src/protocol/shmFolde
 import { sharedMemoryOf } from '../../src/protocol/shmLocal';
 import { V2Error } from '../../src/protocol/v2client';
 import type { ModelInferRequest } from '../../src/protocol/v2types';
+import { missingPrerequisite } from '../prerequisite';
 import { buildSettings, byteStrings, Cleanup, copyFixture, dataFrameRequest, fp64, rawOutput, requireBaseImage, runSettings, testEngine, waitFor } from './helpers';
 
 const ROWS = 100_000;
@@ -50,7 +51,7 @@ describe('shared memory: extension <-> container', function () {
   let manifest: Awaited<ReturnType<typeof prepareBuild>>['manifest'];
 
   before(async function () {
-    if (!(await hostSharedMemory())) this.skip();
+    if (!(await hostSharedMemory())) missingPrerequisite(this, 'no writable /dev/shm on this machine: shared memory cannot be tested');
     await requireBaseImage();
     const engine = await testEngine();
     const copy = await copyFixture('identity-df', cleanup);

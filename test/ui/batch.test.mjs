@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, removeModelImages, ROW, runExactly, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
+import { closeWorkbench, openWorkbench, removeModelImages, requireDocker, ROW, runExactly, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'batch', 'scorer');
 // A name of this test's own (images and containers on the shared engine are named after it).
@@ -65,7 +65,7 @@ describe('batch prediction as a user (packaged extension in code-server, real Do
   let workspace = '';
 
   before(async function () {
-    if (!dockerReady()) this.skip();
+    requireDocker();
     this.timeout(4 * 60_000);
     wb = await openWorkbench('ui-batchux-batch', FIXTURE, (ws) => {
       workspace = ws;

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
-import { baseImageTag, repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, goToLine, openWorkbench, quickOpen, removeModelImages, runFromPalette, shots, showProblems } from './lib/workbench.mjs';
+import { repoRoot } from '../../scripts/lib/paths.mjs';
+import { closeWorkbench, goToLine, openWorkbench, quickOpen, removeModelImages, requireDocker, runFromPalette, shots, showProblems } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
 // A name of this test's own (images on the shared engine are named after it).
@@ -30,7 +30,7 @@ describe('Build Image: progress in words and Show Log (packaged extension in cod
 
   before(async function () {
     this.timeout(4 * 60_000);
-    assert.ok(dockerReady(), `Docker must answer and have ${baseImageTag}: run \`npm run setup -- --only docker,image\``);
+    requireDocker();
     removeModelImages(MODEL);
     wb = await openWorkbench('ui-buildlog', FIXTURE, (workspace) => {
       // The workspace holds one model folder, scorer/ (the panel's DataFrame model moved into it).

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
-import { baseImageTag, repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, quickOpen, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
+import { repoRoot } from '../../scripts/lib/paths.mjs';
+import { closeWorkbench, openWorkbench, quickOpen, requireDocker, ROW, runFromPalette, shots, WIDGET } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
 const MODEL = 'cluster-ui-df';
@@ -73,7 +73,7 @@ describe('Run Batch Prediction on a local Dask cluster (packaged extension in co
 
   before(async function () {
     this.timeout(4 * 60_000);
-    assert.ok(dockerReady(), `Docker must answer and have ${baseImageTag}: run \`npm run setup -- --only docker,image\``);
+    requireDocker();
     wb = await openWorkbench('ui-cluster', FIXTURE, (workspace) => {
       const manifest = path.join(workspace, 'pyml.yaml');
       fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/^name: .*$/m, `name: ${MODEL}`));

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, goToLine, openWorkbench, quickOpen, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
+import { closeWorkbench, goToLine, openWorkbench, quickOpen, removeModelContainers, removeModelImages, requireDocker, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'identity-model');
 const MODEL_NAME = `ui-debug-${process.pid}`;
@@ -47,7 +47,7 @@ describe('Debug Model (packaged extension in code-server, real Docker)', functio
 
   before(async function () {
     this.timeout(8 * 60_000);
-    assert.ok(dockerReady(), 'Docker with the test base image is needed to debug a model container');
+    requireDocker();
     wb = await openWorkbench('ui-debug', FIXTURE, (ws) => {
       fs.writeFileSync(path.join(ws, 'model.py'), MODEL);
       const manifest = path.join(ws, 'pyml.yaml');

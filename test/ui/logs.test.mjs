@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, removeModelContainers, removeModelImages, ROW, runFromPalette, shots } from './lib/workbench.mjs';
+import { closeWorkbench, openWorkbench, removeModelContainers, removeModelImages, requireDocker, ROW, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'batch', 'scorer');
 // A name of this test's own (images and containers on the shared engine are named after it).
@@ -28,7 +28,7 @@ describe('container logs (packaged extension in code-server, real Docker)', func
   let page;
 
   before(async function () {
-    if (!dockerReady()) this.skip();
+    requireDocker();
     this.timeout(4 * 60_000);
     wb = await openWorkbench('ui-batchux-logs', FIXTURE, (ws) => {
       const manifest = path.join(ws, 'pyml.yaml');

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'mocha';
 import fs from 'node:fs';
 import path from 'node:path';
-import { baseImageTag, repoRoot } from '../../scripts/lib/paths.mjs';
-import { closeWorkbench, dockerReady, openWorkbench, removeModelContainers, runFromPalette, shots } from './lib/workbench.mjs';
+import { repoRoot } from '../../scripts/lib/paths.mjs';
+import { closeWorkbench, openWorkbench, removeModelContainers, requireDocker, runFromPalette, shots } from './lib/workbench.mjs';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'panel', 'panel-df');
 const MODEL = 'tree-df';
@@ -44,7 +44,7 @@ describe('PyML Models view (packaged extension in code-server, real Docker)', fu
 
   before(async function () {
     this.timeout(4 * 60_000);
-    assert.ok(dockerReady(), `Docker must answer and have ${baseImageTag}: run \`npm run setup -- --only docker,image\``);
+    requireDocker();
     removeModelContainers(MODEL);
     wb = await openWorkbench('ui-tree', FIXTURE, (workspace) => {
       const manifest = path.join(workspace, 'pyml.yaml');

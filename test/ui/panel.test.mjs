@@ -195,7 +195,10 @@ describe('test prediction panel (packaged extension in code-server)', function (
   });
 
   it('follows the model: after Stop Model the panel says it is stopped, and Send says it is not running, with Run Model', async function () {
-    if (!viaContainer) this.skip();
+    if (!viaContainer) {
+      console.log('      skipped: the model runs on this machine, not in a container, so there is no Stop Model (no Docker with the base image, or PYML_UI_PANEL_HOST_SERVER=1)');
+      this.skip();
+    }
     const view = webview(page);
     // The frame link of the test before put model.py in front: bring the panel back as a user would.
     await runFromPalette(page, 'PyML: Open Test Prediction Panel');

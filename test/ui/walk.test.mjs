@@ -14,9 +14,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { prepareExampleWorkspace } from '../../scripts/lib/exampleWorkspace.mjs';
 import { repoRoot } from '../../scripts/lib/paths.mjs';
-import {
-  closeWorkbench, dockerReady, goToLine, openWorkbench, quickOpen, removeModelContainers, removeModelImages, ROW, runExactly, shots, WIDGET,
-} from './lib/workbench.mjs';
+import { closeWorkbench, goToLine, openWorkbench, quickOpen, removeModelContainers, removeModelImages, requireDocker, ROW, runExactly, shots, WIDGET } from './lib/workbench.mjs';
 
 // A name of this test's own: images and containers on the shared engine are named after it.
 const MODEL = 'walk-iris';
@@ -130,7 +128,7 @@ describe('the first hour as a user: New Model to batch and Stop on the npm start
   let folder = '';
 
   before(async function () {
-    if (!dockerReady()) this.skip();
+    requireDocker();
     this.timeout(4 * 60_000);
     removeModelContainers(MODEL);
     removeModelImages(MODEL);

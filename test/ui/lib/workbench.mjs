@@ -136,6 +136,11 @@ export function dockerReady() {
   return r.status === 0;
 }
 
+/** Fails, saying how to get it, unless Docker answers and has the test base image (npm test provisions both). */
+export function requireDocker() {
+  assert.ok(dockerReady(), `Docker must answer and have ${baseImageTag}: run \`npm run setup -- --only docker,image\``);
+}
+
 /**
  * Removes every container of a model name, found by the label PyML puts on them.
  * @param {string} modelName

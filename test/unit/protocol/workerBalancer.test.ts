@@ -13,6 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { V2Client, V2Error } from '../../../src/protocol/v2client';
 import { workerAddresses } from '../../../src/protocol/workerBalancer';
 import type { ModelInferRequest } from '../../../src/protocol/v2types';
+import { missingPrerequisite } from '../../prerequisite';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const PROTO = path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto');
@@ -73,7 +74,7 @@ describe('V2Client over several workers (live runtime)', function () {
 
   before(async function () {
     const probe = spawnSync(PYTHON, ['-c', 'import grpc, numpy, pandas, yaml'], { encoding: 'utf8' });
-    if (probe.status !== 0) this.skip();
+    if (probe.status !== 0) missingPrerequisite(this, `${PYTHON} lacks grpc, numpy, pandas or yaml (npm run setup -- --only python): ${probe.stderr.trim()}`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyml-workers-'));
     const socket = path.join(dir, 'm.sock');
     address = `unix://${socket}`;
