@@ -33,6 +33,17 @@ from v2client import V2Client  # noqa: E402
 START_TIMEOUT = 90.0  # a loaded 2-core machine can be slow to import pandas
 
 
+def wait_for(condition, timeout: float = 90.0, what: str = "condition"):
+    """Polls `condition` until it returns something truthy (returned), failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
 def write_model(folder: Path, manifest: str, files: Dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "pyml.yaml").write_text(textwrap.dedent(manifest).lstrip())

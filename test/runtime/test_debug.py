@@ -7,10 +7,9 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
-from conftest import run_cli, runtime_env, write_model
+from conftest import run_cli, runtime_env, wait_for, write_model
 
 from pyml import debug
 
@@ -90,11 +89,11 @@ def test_serve_with_the_debugger_speaks_dap_on_the_socket(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while not os.path.exists(dbg):
+        def debug_socket() -> bool:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "the debug socket never appeared"
-            time.sleep(0.05)
+            return os.path.exists(dbg)
+
+        wait_for(debug_socket, 90, "the debug socket")
         client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         client.settimeout(30)
         client.connect(dbg)

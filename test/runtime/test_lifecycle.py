@@ -6,10 +6,9 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 
 import pytest
-from conftest import Server, write_model
+from conftest import Server, wait_for, write_model
 from models import identity_frame
 from v2client import RpcFailure, Tensor, frame_tensors
 
@@ -169,18 +168,11 @@ GATED = {
 }
 
 
-def wait_until(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-
-
 def test_live_but_not_ready_while_loading_then_sigterm_finishes_in_flight_requests(start_server, tmp_path):
     folder = write_model(tmp_path / "m", ONE_COLUMN, GATED)
     server = start_server(folder, ready=False)
-    wait_until(lambda: os.path.exists(server.socket))
-    wait_until(lambda: _answers(server))
+    wait_for(lambda: os.path.exists(server.socket), 60, "the server's socket")
+    wait_for(lambda: _answers(server), 60, "the server to answer")
     assert server.client.live() is True
     assert server.client.ready() is False
     assert server.client.model_ready("m") is False
@@ -193,9 +185,9 @@ def test_live_but_not_ready_while_loading_then_sigterm_finishes_in_flight_reques
     results = []
     worker = threading.Thread(target=lambda: results.append(infer_y(server, 7.0)))
     worker.start()
-    wait_until(lambda: (folder / "data" / "predict.started").exists())
+    wait_for(lambda: (folder / "data" / "predict.started").exists(), 60, "predict to start")
     server.proc.send_signal(signal.SIGTERM)
-    wait_until(lambda: "stopping" in server.log())
+    wait_for(lambda: "stopping" in server.log(), 60, "the server to say it is stopping")
     assert server.proc.poll() is None  # waiting for the request in flight
     (folder / "data" / "predict.go").touch()
     worker.join(60)
@@ -334,7 +326,7 @@ def test_tcp_port_binds_localhost_and_sigint_stops(start_server, models_root, so
     out = open(sock_root / "tcp.out", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "pyml", "serve", str(folder), "--port", "0"], env=runtime_env(), stdout=out, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: "pyml: serving" in open(out.name).read() or proc.poll() is not None, timeout=90)
+        wait_for(lambda: "pyml: serving" in open(out.name).read() or proc.poll() is not None, 90, "the server to serve or exit")
         line = open(out.name).read().strip()
         assert line.startswith("pyml: serving tcp 0.1.0 on 127.0.0.1:"), line
         port = int(line.rsplit(":", 1)[1])

@@ -2,13 +2,12 @@
 
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
 import pytest
-from conftest import run_cli, write_model
+from conftest import run_cli, wait_for, write_model
 from v2client import SERVICE, RpcFailure, V2Client, frame_tensors
 
 from pyml import cli, supervisor
@@ -58,16 +57,6 @@ def ask(client: V2Client, x: float = 0.0):
     result = client.infer("who", frame_tensors({"x": ("FP64", [x])}))
     version = result["version"][0]
     return int(result["pid"][0]), version.decode() if isinstance(version, bytes) else version
-
-
-def wait_for(condition, timeout: float = 90.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 def worker_clients(server, count: int = 2):
