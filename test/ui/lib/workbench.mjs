@@ -58,7 +58,8 @@ export async function closeWorkbench(wb) {
  * Opens the quick input (F1), types `typed` and waits for a row holding `rowText`; re-opens it until
  * the row shows, because extensions register their commands, and the file index fills in, a few
  * seconds after the workbench appears. Returns the row.
- * @param {import('playwright-core').Page} page @param {string} typed @param {string} rowText
+ * @param {import('playwright-core').Page} page @param {string} typed
+ * @param {string | RegExp} rowText text the row holds (a RegExp: its label, e.g. an exact title)
  * @param {string} failure what to say when the row never shows
  */
 async function quickInputRow(page, typed, rowText, failure) {
@@ -70,7 +71,9 @@ async function quickInputRow(page, typed, rowText, failure) {
     // The workbench may still be coming up (after a reload): then F1 opens nothing yet; try again.
     if (await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {
       await input.fill(typed);
-      const row = page.locator(ROW, { hasText: rowText }).first();
+      const row = (typeof rowText === 'string'
+        ? page.locator(ROW, { hasText: rowText })
+        : page.locator(ROW).filter({ has: page.locator('.label-name', { hasText: rowText }) })).first();
       if (await row.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) return row;
     }
     if (Date.now() > deadline) throw new Error(failure);
@@ -90,21 +93,8 @@ export async function runFromPalette(page, title) {
  */
 export async function runExactly(page, title) {
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator(`${WIDGET} input`);
-    if (await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {
-      await input.fill(`>${title}`);
-      const row = page.locator(ROW).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-      if (await row.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) {
-        await row.click();
-        return;
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette`);
-  }
+  const row = await quickInputRow(page, `>${title}`, exact, `"${title}" never appeared in the command palette`);
+  await row.click();
 }
 
 /** Opens a workspace file through Quick Open. @param {import('playwright-core').Page} page @param {string} relative */
