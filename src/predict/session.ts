@@ -89,7 +89,7 @@ const MAX_EDIT_CELLS = 200_000;
  * What the panel shows that the session posts once and does not post again on 'ready': posted before
  * the webview's script listens (the panel connects as it opens), they are replayed when it says ready.
  */
-const REPLAYED_ON_READY: ReadonlySet<ToWebview['type']> = new Set(['ranges', 'loaded', 'gridData']);
+const REPLAYED_ON_READY: ReadonlySet<ToWebview['type']> = new Set(['ranges', 'loaded']);
 
 export class PanelSession {
   private client: V2Client | undefined;
