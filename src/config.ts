@@ -12,6 +12,7 @@ export interface PymlConfig {
   readonly maxMessageMB: number;
   readonly predictTimeoutSeconds: number;
   readonly reloadOnSave: boolean;
+  /** pyml.batch.rowsPerBatch; 0: sized by the input (batch/batchSize.ts). */
   readonly rowsPerBatch: number;
   /** Where PyML: Publish Image pushes (`registry.example.com/team`); '' until set. */
   readonly registry: string;
@@ -60,7 +61,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): PymlConfig {
     maxMessageMB: c.get<number>('grpc.maxMessageMB', 512),
     predictTimeoutSeconds: c.get<number>('predict.timeoutSeconds', 120),
     reloadOnSave: c.get<boolean>('devMode.reloadOnSave', true),
-    rowsPerBatch: c.get<number>('batch.rowsPerBatch', 10000),
+    rowsPerBatch: c.get<number>('batch.rowsPerBatch', 0),
     registry: c.get<string>('registry', '').trim(),
     sharedMemoryEnabled: c.get<boolean>('sharedMemory.enabled', true),
     sharedMemoryThresholdMB: Math.max(0, c.get<number>('sharedMemory.thresholdMB', 1)),

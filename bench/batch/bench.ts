@@ -7,7 +7,9 @@
  * Prints one JSON document (and writes it to --json PATH).
  *
  *   npm run compile-tests && node out/bench/batch/bench.js [--sizes 1000000,10000000]
- *       [--rows-per-batch 10000] [--in-flight N] [--nullable] [--json PATH]
+ *       [--rows-per-batch N (default: as the extension sizes batches)] [--in-flight N] [--nullable] [--no-shm] [--json PATH]
+ * Batches go through shared memory as the extension sends them (src/batch/container.ts); --no-shm
+ * sends every byte through gRPC instead.
  *
  * Needs dockerd and the base image (PYML_TEST_BASE_IMAGE, default pyml-base:bookworm); builds the
  * model image from bench/batch/identity8 and removes it, its containers and its files at the end.
@@ -49,7 +51,7 @@ const round = (x: number | undefined, digits = 1): number => Math.round((x ?? Na
 
 async function main(): Promise<void> {
   const sizes = arg('sizes', '1000000,10000000').split(',').map(Number);
-  const rowsPerBatch = arg('rows-per-batch', '10000');
+  const rowsPerBatch = arg('rows-per-batch', ''); // default: sized as the extension sizes it
   const inFlight = arg('in-flight', '');
   const nullable = process.argv.includes('--nullable');
   const jsonPath = arg('json', '');
@@ -73,19 +75,22 @@ async function main(): Promise<void> {
       const output = path.join(work, `out-${rows}.parquet`);
       const copied = path.join(work, `copy-${rows}.parquet`);
       const gen = await worker(['gen', '--output', input, '--rows', String(rows), ...(nullable ? ['--nullable'] : [])]);
-      const copy = await worker(['copy', '--input', input, '--output', copied, '--rows-per-batch', rowsPerBatch]);
+      const batching = rowsPerBatch ? ['--rows-per-batch', rowsPerBatch] : [];
+      const copy = await worker(['copy', '--input', input, '--output', copied, ...batching]);
       await fs.rm(copied, { force: true });
       const run = await worker([
-        'run', '--input', input, '--output', output, '--rows', String(rows), '--rows-per-batch', rowsPerBatch,
-        ...(inFlight ? ['--in-flight', inFlight] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
+        'run', '--input', input, '--output', output, '--rows', String(rows), ...batching,
+        ...(inFlight ? ['--in-flight', inFlight] : []), ...(process.argv.includes('--no-shm') ? ['--no-shm'] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
       ]);
       if (run['rows'] !== rows) throw new Error(`the run wrote ${run['rows']} rows, not ${rows}`);
       results.push({
         rows,
         inputBytes: gen['bytes'],
-        rowsPerBatch: Number(rowsPerBatch),
-        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']), extensionCpuSeconds: round(run['extensionCpuSeconds'], 2), containerCpuSeconds: round(run['containerCpuSeconds'], 2) },
-        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']), extensionCpuSeconds: round(copy['extensionCpuSeconds'], 2) },
+        rowsPerBatch: run['rowsPerBatch'],
+        sharedMemory: (run as Record<string, unknown>)['sharedMemory'],
+        loadAverage: os.loadavg().map((l) => round(l, 2)),
+        batch: { seconds: round(run['seconds'], 2), rowsPerSecond: Math.round(run['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(run['extensionPeakRssMB']), extensionRssMBByTenth: run['extensionRssMBByTenth'], containerPeakMB: round(run['containerPeakMB']), extensionCpuSeconds: round(run['extensionCpuSeconds'], 2), containerCpuSeconds: round(run['containerCpuSeconds'], 2), cpuSecondsOfRun: { extension: round(run['extensionCpuSecondsOfRun'], 2), container: round(run['containerCpuSecondsOfRun'], 2) } },
+        copyBaseline: { seconds: round(copy['seconds'], 2), rowsPerSecond: Math.round(copy['rowsPerSecond'] ?? 0), extensionPeakRssMB: round(copy['extensionPeakRssMB']), extensionCpuSeconds: round(copy['extensionCpuSeconds'], 2), cpuSecondsOfRun: { extension: round(copy['extensionCpuSecondsOfRun'], 2) } },
         ratioBatchToCopy: round((run['rowsPerSecond'] ?? 0) / (copy['rowsPerSecond'] ?? 1), 2),
       });
       await fs.rm(input, { force: true });

@@ -3,13 +3,15 @@
  * own (bench.ts starts it and reads the JSON line it prints):
  *
  *   gen   --output F --rows N [--nullable]        write N rows x 8 float64 columns of Parquet
- *   copy  --input F --output F --rows-per-batch R  read -> write, no model (the baseline)
- *   run   --input F --output F --rows N --rows-per-batch R --folder D --image T
- *                                                  read -> container -> write (the extension's path)
+ *   copy  --input F --output F [--rows-per-batch R] read -> write, no model (the baseline)
+ *   run   --input F --output F --rows N [--rows-per-batch R] --folder D --image T [--no-shm]
+ *                                                  read -> container -> write (the extension's path:
+ *                                                  batches through shared memory, or gRPC bytes with --no-shm)
  */
 import * as arrow from 'apache-arrow';
 import { containerPredictor, startBatchContainer } from '../../src/batch/container';
 import { openSource } from '../../src/batch/readers';
+import { rowsPerBatchFor } from '../../src/batch/batchSize';
 import { checkInput, runBatch } from '../../src/batch/run';
 import { batchesOf, tableOf } from '../../src/tables/source';
 import { openSink } from '../../src/batch/writers/sink';
@@ -40,6 +42,20 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
+interface ContainerStats {
+  readonly memory_stats?: { max_usage?: number; usage?: number };
+  readonly cpu_stats?: { cpu_usage?: { total_usage?: number } };
+}
+
+async function containerStats(model: ModelContainer): Promise<ContainerStats> {
+  return (await model.container.stats({ stream: false })) as ContainerStats;
+}
+
+/** CPU seconds the container has used so far (its start and model load included). */
+async function containerCpuSeconds(model: ModelContainer): Promise<number> {
+  return ((await containerStats(model)).cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9;
+}
+
 async function gen(): Promise<Record<string, unknown>> {
   const rows = Number(need('rows'));
   const nullable = process.argv.includes('--nullable');
@@ -68,15 +84,17 @@ async function copy(): Promise<Record<string, unknown>> {
   const schema = new arrow.Schema(COLUMNS.map((c) => new arrow.Field(c, new arrow.Float64(), false)));
   const sink = await openSink({ output: need('output'), format: 'parquet', schema });
   const started = performance.now();
+  const cpu0 = cpuSeconds();
   let rows = 0;
-  for await (const batch of batchesOf(source, reads, Number(need('rows-per-batch')))) {
+  const rowsPerBatch = rowsPerBatchFor(Number(arg('rows-per-batch') ?? 0), reads);
+  for await (const batch of batchesOf(source, reads, rowsPerBatch)) {
     await sink.write(tableOf(schema, reads.map((_, j) => batch.table.getChildAt(j) as arrow.Vector)));
     rows += batch.table.numRows;
   }
   await sink.commit();
   await source.close();
   const seconds = (performance.now() - started) / 1000;
-  return { rows, seconds, rowsPerSecond: rows / seconds, extensionPeakRssMB: peakRssMB(), extensionCpuSeconds: cpuSeconds() };
+  return { rows, seconds, rowsPerSecond: rows / seconds, extensionPeakRssMB: peakRssMB(), extensionCpuSeconds: cpuSeconds(), extensionCpuSecondsOfRun: cpuSeconds() - cpu0 };
 }
 
 async function run(): Promise<Record<string, unknown>> {
@@ -85,17 +103,30 @@ async function run(): Promise<Record<string, unknown>> {
   const engine = await connectEngine({ setting: '' });
   const source = await openSource({ kind: 'file', path: need('input') });
   const plan = checkInput(manifest, source.fields, []);
+  // As the extension picks it: the setting's count, or sized by the input (src/batch/batchSize.ts).
+  const rowsPerBatch = rowsPerBatchFor(Number(arg('rows-per-batch') ?? 0), plan.inputs);
   let model: ModelContainer | undefined;
   try {
     model = await startBatchContainer(engine, {
       folder,
       manifest,
       image: need('image'),
-      settings: { network: false, memory: arg('container-memory') ?? '2g', cpus: 2, maxMessageMB: 512, protoPath: need('proto'), readyTimeoutMs: 120_000 },
+      settings: {
+        network: false,
+        memory: arg('container-memory') ?? '2g',
+        cpus: 2,
+        maxMessageMB: 512,
+        protoPath: need('proto'),
+        readyTimeoutMs: 120_000,
+        // As the extension starts it (pyml.sharedMemory.* defaults); --no-shm: every byte through gRPC.
+        ...(process.argv.includes('--no-shm') ? {} : { sharedMemory: { thresholdBytes: 2 ** 20 } }),
+      },
     });
     // Resident memory by tenth of the rows: flat from the second tenth on means nothing accumulates.
     const rssByTenth: number[] = [];
     const totalRows = Number(need('rows'));
+    const containerCpu0 = await containerCpuSeconds(model);
+    const runCpu0 = cpuSeconds();
     const result = await runBatch({
       onProgress: (p) => {
         const tenth = Math.min(9, Math.floor((p.rowsDone / totalRows) * 10));
@@ -107,15 +138,15 @@ async function run(): Promise<Record<string, unknown>> {
       predictor: containerPredictor(model, 600_000),
       output: need('output'),
       format: 'parquet',
-      rowsPerBatch: Number(need('rows-per-batch')),
+      rowsPerBatch,
       ...(arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {}),
     });
-    const stats = (await model.container.stats({ stream: false })) as {
-      memory_stats?: { max_usage?: number; usage?: number };
-      cpu_stats?: { cpu_usage?: { total_usage?: number } };
-    };
+    const stats = await containerStats(model);
+    const runCpu = cpuSeconds() - runCpu0;
     const seconds = result.elapsedMs / 1000;
     return {
+      rowsPerBatch,
+      extensionCpuSecondsOfRun: runCpu,
       rows: result.rows,
       batches: result.batches,
       seconds,
@@ -127,7 +158,9 @@ async function run(): Promise<Record<string, unknown>> {
       // sensitive than rows/s to what else the machine runs.
       extensionCpuSeconds: cpuSeconds(),
       containerCpuSeconds: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
+      containerCpuSecondsOfRun: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9 - containerCpu0,
       outputBytes: result.bytes,
+      sharedMemory: model.client.sharedMemory ? (model.client.sharedMemory.disabledReason ?? 'used') : 'off',
     };
   } finally {
     await source.close();

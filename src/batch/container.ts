@@ -47,12 +47,22 @@ export async function checkImage(engine: Engine, manifest: Manifest, image = ima
   }
 }
 
+/**
+ * Batches of at least this many bytes go through shared memory when it is on, even below the user's
+ * threshold (pyml.sharedMemory.thresholdMB, chosen for single requests): a batch run reuses its regions
+ * batch after batch (one per request in flight), so a batch pays two vectored file calls instead of
+ * having grpc-js frame, copy and reassemble its bytes both ways.
+ */
+export const BATCH_SHM_THRESHOLD_BYTES = 64 * 1024;
+
 /** Starts a batch container of the model's image and waits until the model answers. */
 export async function startBatchContainer(engine: Engine, request: BatchContainerRequest): Promise<ModelContainer> {
-  const { manifest } = request;
+  const { manifest, settings } = request;
   const unique = randomBytes(3).toString('hex');
+  const shm = settings.sharedMemory;
   return startModel(engine, {
     ...request,
+    settings: shm ? { ...settings, sharedMemory: { thresholdBytes: Math.min(shm.thresholdBytes, BATCH_SHM_THRESHOLD_BYTES) } } : settings,
     image: request.image ?? imageTag(manifest),
     mode: 'run',
     job: {

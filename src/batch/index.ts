@@ -2,6 +2,7 @@
  * Offline batch prediction, as the command uses it (loaded on first use, in a chunk of its own):
  * open the input, check it against the model, start a container of the model's image, run.
  */
+export { rowsPerBatchFor } from './batchSize';
 export { checkImage, containerPredictor, startBatchContainer } from './container';
 export { DuckDbMissingError, installCommand, loadDuckDb } from './duckdb';
 export { InputError } from '../tables/errors';

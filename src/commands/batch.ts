@@ -254,7 +254,7 @@ async function predict(ctx: Ctx, batch: BatchModule, request: BatchRequest, mani
   const manager = await ctx.containerManager.get();
   if (!(await dockerOrExplain(ctx, manager))) return undefined;
   await fs.mkdir(path.dirname(request.output), { recursive: true });
-  const rowsPerBatch = request.rowsPerBatch ?? ctx.config.rowsPerBatch;
+  const rowsPerBatch = batch.rowsPerBatchFor(request.rowsPerBatch ?? ctx.config.rowsPerBatch, plan.inputs);
   const title = `PyML: batch prediction with ${manifest.name}`;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();

@@ -128,7 +128,7 @@ export class SharedMemoryChannel {
       return this.server.infer(request, options);
     }
     try {
-      await Promise.all(raw.map((r, i) => writeAll(region.handle, r, offsets[i] ?? 0)));
+      await writeSlots(region.handle, raw.map((data, i) => ({ offset: offsets[i] ?? 0, data })));
       const shmRequest: ModelInferRequest = {
         ...request,
         inputs: request.inputs.map((t, i) => ({
@@ -219,18 +219,20 @@ export class SharedMemoryChannel {
   /** The response with each output that was written into the region read back as its raw entry. */
   private async readOutputs(region: Region, response: ModelInferResponse): Promise<ModelInferResponse> {
     const raw = [...response.raw_output_contents];
-    const outputs = await Promise.all(
-      response.outputs.map(async (o, i) => {
-        const p = o.parameters[REGION_PARAM];
-        if (!p) return o;
-        if (p.string_param !== region.name) throw new Error(`output '${o.name}' came back in region '${p.string_param ?? ''}', not in '${region.name}'`);
-        const offset = Number(o.parameters[OFFSET_PARAM]?.int64_param ?? 0);
-        const byteSize = Number(o.parameters[SIZE_PARAM]?.int64_param ?? 0);
-        raw[i] = await readAll(region.handle, offset, byteSize);
-        const parameters = Object.fromEntries(Object.entries(o.parameters).filter(([k]) => !SHM_PARAMS.has(k)));
-        return { ...o, parameters };
-      }),
-    );
+    const slots: { offset: number; data: Buffer }[] = [];
+    const outputs = response.outputs.map((o, i) => {
+      const p = o.parameters[REGION_PARAM];
+      if (!p) return o;
+      if (p.string_param !== region.name) throw new Error(`output '${o.name}' came back in region '${p.string_param ?? ''}', not in '${region.name}'`);
+      const offset = Number(o.parameters[OFFSET_PARAM]?.int64_param ?? 0);
+      const byteSize = Number(o.parameters[SIZE_PARAM]?.int64_param ?? 0);
+      const data = Buffer.allocUnsafe(byteSize);
+      raw[i] = data;
+      slots.push({ offset, data });
+      const parameters = Object.fromEntries(Object.entries(o.parameters).filter(([k]) => !SHM_PARAMS.has(k)));
+      return { ...o, parameters };
+    });
+    await readSlots(region.handle, slots);
     return { ...response, outputs, raw_output_contents: raw };
   }
 
@@ -308,21 +310,73 @@ function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-async function writeAll(handle: fs.FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.byteLength) {
-    const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
-    done += bytesWritten;
+interface Slot {
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+/** Zeros between slots that are written in one call (alignment padding). */
+const GAP = Buffer.alloc(ALIGN);
+
+/**
+ * Slots in offset order, grouped into runs whose gaps are alignment padding: each run is one vectored
+ * call (pwritev/preadv), so a request's inputs (and an answer's outputs) cost one system call each
+ * way, not one per column. Gaps are written from (or read into) `pad`.
+ */
+function runsOf(slots: readonly Slot[], pad: Uint8Array): { offset: number; buffers: Uint8Array[]; bytes: number }[] {
+  const runs: { offset: number; buffers: Uint8Array[]; bytes: number }[] = [];
+  let last: { offset: number; buffers: Uint8Array[]; bytes: number } | undefined;
+  for (const s of [...slots].sort((a, b) => a.offset - b.offset)) {
+    if (s.data.byteLength === 0) continue;
+    const end = last ? last.offset + last.bytes : -1;
+    const gap = s.offset - end;
+    if (last && gap >= 0 && gap < ALIGN) {
+      if (gap > 0) last.buffers.push(pad.subarray(0, gap));
+      last.buffers.push(s.data);
+      last.bytes += gap + s.data.byteLength;
+    } else {
+      last = { offset: s.offset, buffers: [s.data], bytes: s.data.byteLength };
+      runs.push(last);
+    }
+  }
+  return runs;
+}
+
+/** The buffers from `done` bytes on (after a short vectored call). */
+function after(buffers: readonly Uint8Array[], done: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = done;
+  for (const b of buffers) {
+    if (skip >= b.byteLength) {
+      skip -= b.byteLength;
+      continue;
+    }
+    rest.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
+}
+
+async function writeSlots(handle: fs.FileHandle, slots: readonly Slot[]): Promise<void> {
+  for (const run of runsOf(slots, GAP)) {
+    let done = 0;
+    while (done < run.bytes) {
+      const { bytesWritten } = await handle.writev(done === 0 ? run.buffers : after(run.buffers, done), run.offset + done);
+      done += bytesWritten;
+    }
   }
 }
 
-async function readAll(handle: fs.FileHandle, position: number, byteSize: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(byteSize);
-  let done = 0;
-  while (done < byteSize) {
-    const { bytesRead } = await handle.read(out, done, byteSize - done, position + done);
-    if (bytesRead === 0) throw new Error(`the shared-memory region ended ${byteSize - done} bytes early`);
-    done += bytesRead;
+/** Reads the region's bytes into the slots (gaps into scratch), whose buffers the caller owns. */
+async function readSlots(handle: fs.FileHandle, slots: readonly Slot[]): Promise<void> {
+  const scratch = Buffer.allocUnsafe(ALIGN); // the padding between outputs is read here and dropped
+  for (const run of runsOf(slots, scratch)) {
+    const buffers = run.buffers;
+    let done = 0;
+    while (done < run.bytes) {
+      const { bytesRead } = await handle.readv(done === 0 ? buffers : after(buffers, done), run.offset + done);
+      if (bytesRead === 0) throw new Error(`the shared-memory region ended ${run.bytes - done} bytes early`);
+      done += bytesRead;
+    }
   }
-  return out;
 }

@@ -135,9 +135,13 @@ describe('batch prediction through the model image', function () {
     await cleanup.run();
   });
 
-  /** The batch container most tests share (started on first use). */
+  /**
+   * The batch container most tests share (started on first use), with shared memory on and a threshold
+   * of 0, so that every batch goes through it (the text columns too), as a run with
+   * pyml.sharedMemory.thresholdMB 0 sends them; the online request below goes through gRPC bytes.
+   */
   async function batchContainer(): Promise<ModelContainer> {
-    shared ??= await startBatchContainer(await testEngine(), { folder, manifest, image: tag, settings: runSettings });
+    shared ??= await startBatchContainer(await testEngine(), { folder, manifest, image: tag, settings: { ...runSettings, sharedMemory: { thresholdBytes: 0 } } });
     return shared;
   }
 
@@ -169,6 +173,9 @@ describe('batch prediction through the model image', function () {
     const output = path.join(dataDir, 'same.arrow');
     const result = await run({ kind: 'file', path: input }, output, { keys: ['id'], rowsPerBatch: 128 });
     assert.deepStrictEqual({ rows: result.rows, batches: result.batches }, { rows: 1000, batches: 8 });
+    const channel = (await batchContainer()).client.sharedMemory;
+    assert.ok(channel && channel.disabledReason === undefined, `the batches went through shared memory (${channel?.disabledReason ?? 'no channel'})`);
+    assert.ok((await fs.readdir(channel.options.dir)).some((f) => f.startsWith('pyml-')), 'a region file of the batch is in the container\'s folder');
     const offline = arrow.tableFromIPC(await fs.readFile(output));
     assert.deepStrictEqual(offline.schema.fields.map((f) => f.name), ['id', 'y', 'n2', 'shout', 'ratio']);
 

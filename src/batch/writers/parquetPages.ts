@@ -19,6 +19,8 @@ type SchemaElement = ParquetWriter['schema'][number];
 
 /** Largest page: 1 MiB of values, hyparquet-writer's page size. */
 const PAGE_BYTES = 1024 * 1024;
+/** A chunk's tail of at least this fraction of a page is a page of its own rather than copied into the next. */
+const MIN_PAGE_FRACTION = 0.25;
 /** Bytes of a page Snappy tries first; the page is compressed only when they shrink to COMPRESS_RATIO (by a fifth or more). */
 const SAMPLE_BYTES = 64 * 1024;
 const COMPRESS_RATIO = 0.8;
@@ -75,7 +77,14 @@ export class FixedPageWriter {
     let chunk = 0;
     let at = 0; // bytes into views[chunk]
     for (let done = 0; done < rows; ) {
-      const n = Math.min(perPage, rows - done);
+      while (views[chunk]?.byteLength === at && chunk < views.length - 1) {
+        chunk++;
+        at = 0;
+      }
+      // A page ends where its chunk ends when that leaves a big enough page: written from the chunk's
+      // own memory (no copy). Small chunks are gathered into whole pages (one copy into scratch).
+      const inChunk = Math.floor(((views[chunk]?.byteLength ?? 0) - at) / width);
+      const n = Math.min(inChunk >= perPage * MIN_PAGE_FRACTION ? Math.min(perPage, inChunk) : perPage, rows - done);
       const page = this.take(views, n * width, chunk, at);
       ({ chunk, at } = page.next);
       const levels = optional ? allPresent(n) : undefined;
