@@ -48,7 +48,8 @@ interface ContainerStats {
 }
 
 async function containerStats(model: ModelContainer): Promise<ContainerStats> {
-  return (await model.container.stats({ stream: false })) as ContainerStats;
+  const stats: ContainerStats = await model.container.stats({ stream: false });
+  return stats;
 }
 
 /** CPU seconds the container has used so far (its start and model load included). */

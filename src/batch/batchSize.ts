@@ -15,7 +15,7 @@ const VARIABLE_WIDTH_BYTES = 32;
 
 /** Bytes one value of the column takes in a request (an estimate for text and binary). */
 export function valueBytes(column: ColumnRead): number {
-  const type = column.type as arrow.DataType;
+  const type = column.type;
   if (column.asText || arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) return VARIABLE_WIDTH_BYTES;
   if (arrow.DataType.isFloat(type)) return type.precision === arrow.Precision.HALF ? 2 : type.precision === arrow.Precision.SINGLE ? 4 : 8;
   if (arrow.DataType.isInt(type)) return type.bitWidth / 8;

@@ -123,7 +123,7 @@ describe('batch fast paths: the same bits as the general paths', function () {
         if (!nullable) assert.deepStrictEqual(general, expected, 'hyparquet');
         // hyparquet hands OPTIONAL columns over as JavaScript numbers, which keep -0 but not NaN payloads
         // (whether a payload survives depends on how far V8 has optimized the code that copies them).
-        else cols.forEach((c, j) => assertSameNumbers(general[j], c.values, c.name));
+        else cols.forEach((c, j) => { assertSameNumbers(general[j], c.values, c.name); });
         await fs.rm(dir, { recursive: true, force: true });
       });
     }
