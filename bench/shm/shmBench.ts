@@ -115,13 +115,16 @@ async function main(): Promise<void> {
       }
     }
     if (shmClient.sharedMemory.disabledReason) throw new Error(`shared memory was not used: ${shmClient.sharedMemory.disabledReason}`);
-    // What touching the output's memory costs on this machine: a fresh 64 MB typed array filled (page faults).
+    // What touching the output's memory costs on this machine: a fresh 64 MB typed array filled (page
+    // faults). Each array is kept until the three are done, so none reuses memory freed by the last.
     const touch: number[] = [];
+    const held: Float64Array[] = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      new Float64Array(rows * 8).fill(1);
+      held.push(new Float64Array(rows * 8).fill(1));
       touch.push(performance.now() - t);
     }
+    held.length = 0;
     const grpcMs = median(samples.grpc);
     const shmMs = median(samples.shm);
     const gbps = (ms: number): number => bytes / (ms / 1000) / 1e9;

@@ -323,9 +323,9 @@ const GAP = Buffer.alloc(ALIGN);
  * call (pwritev/preadv), so a request's inputs (and an answer's outputs) cost one system call each
  * way, not one per column. Gaps are written from (or read into) `pad`.
  */
-function runsOf(slots: readonly Slot[], pad: Uint8Array): { offset: number; buffers: Uint8Array[]; bytes: number }[] {
-  const runs: { offset: number; buffers: Uint8Array[]; bytes: number }[] = [];
-  let last: { offset: number; buffers: Uint8Array[]; bytes: number } | undefined;
+function runsOf(slots: readonly Slot[], pad: Uint8Array): Call[] {
+  const runs: Call[] = [];
+  let last: Call | undefined;
   for (const s of [...slots].sort((a, b) => a.offset - b.offset)) {
     if (s.data.byteLength === 0) continue;
     const end = last ? last.offset + last.bytes : -1;
@@ -357,26 +357,52 @@ function after(buffers: readonly Uint8Array[], done: number): Uint8Array[] {
   return rest;
 }
 
-async function writeSlots(handle: fs.FileHandle, slots: readonly Slot[]): Promise<void> {
-  for (const run of runsOf(slots, GAP)) {
-    let done = 0;
-    while (done < run.bytes) {
-      const { bytesWritten } = await handle.writev(done === 0 ? run.buffers : after(run.buffers, done), run.offset + done);
-      done += bytesWritten;
+/**
+ * A request or answer of at least this many bytes is moved in pieces of PIECE_BYTES, all at once (on
+ * libuv's threads): the copy into fresh memory is paid mostly in page faults, which several threads
+ * take in parallel. Smaller ones take one vectored call per run (one system call, no thread hops).
+ */
+const PARALLEL_BYTES = 8 * 2 ** 20;
+const PIECE_BYTES = 4 * 2 ** 20;
+
+type Call = { offset: number; buffers: Uint8Array[]; bytes: number };
+
+function callsOf(slots: readonly Slot[], pad: Uint8Array): Call[] {
+  const total = slots.reduce((n, s) => n + s.data.byteLength, 0);
+  if (total < PARALLEL_BYTES) return runsOf(slots, pad);
+  const calls: Call[] = [];
+  for (const s of slots) {
+    for (let at = 0; at < s.data.byteLength; at += PIECE_BYTES) {
+      const piece = s.data.subarray(at, Math.min(s.data.byteLength, at + PIECE_BYTES));
+      calls.push({ offset: s.offset + at, buffers: [piece], bytes: piece.byteLength });
     }
   }
+  return calls;
+}
+
+async function writeCall(handle: fs.FileHandle, call: Call): Promise<void> {
+  let done = 0;
+  while (done < call.bytes) {
+    const { bytesWritten } = await handle.writev(done === 0 ? call.buffers : after(call.buffers, done), call.offset + done);
+    done += bytesWritten;
+  }
+}
+
+async function readCall(handle: fs.FileHandle, call: Call): Promise<void> {
+  let done = 0;
+  while (done < call.bytes) {
+    const { bytesRead } = await handle.readv(done === 0 ? call.buffers : after(call.buffers, done), call.offset + done);
+    if (bytesRead === 0) throw new Error(`the shared-memory region ended ${call.bytes - done} bytes early`);
+    done += bytesRead;
+  }
+}
+
+async function writeSlots(handle: fs.FileHandle, slots: readonly Slot[]): Promise<void> {
+  await Promise.all(callsOf(slots, GAP).map((c) => writeCall(handle, c)));
 }
 
 /** Reads the region's bytes into the slots (gaps into scratch), whose buffers the caller owns. */
 async function readSlots(handle: fs.FileHandle, slots: readonly Slot[]): Promise<void> {
   const scratch = Buffer.allocUnsafe(ALIGN); // the padding between outputs is read here and dropped
-  for (const run of runsOf(slots, scratch)) {
-    const buffers = run.buffers;
-    let done = 0;
-    while (done < run.bytes) {
-      const { bytesRead } = await handle.readv(done === 0 ? buffers : after(buffers, done), run.offset + done);
-      if (bytesRead === 0) throw new Error(`the shared-memory region ended ${run.bytes - done} bytes early`);
-      done += bytesRead;
-    }
-  }
+  await Promise.all(callsOf(slots, scratch).map((c) => readCall(handle, c)));
 }
