@@ -52,6 +52,13 @@ async function containerStats(model: ModelContainer): Promise<ContainerStats> {
   return stats;
 }
 
+/** RSS in MiB of every process in the container (the supervisor, its workers, tini). */
+async function containerRssMB(container: ModelContainer['container']): Promise<number> {
+  const top = (await container.top({ ps_args: '-o pid,rss' })) as { Titles: string[]; Processes: string[][] };
+  const rss = top.Titles.indexOf('RSS');
+  return top.Processes.reduce((sum, p) => sum + Number(p[rss] ?? 0), 0) / 1024;
+}
+
 /** CPU seconds the container has used so far (its start and model load included). */
 async function containerCpuSeconds(model: ModelContainer): Promise<number> {
   return ((await containerStats(model)).cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9;
@@ -124,7 +131,19 @@ async function run(): Promise<Record<string, unknown>> {
       },
     });
     // Resident memory by tenth of the rows: flat from the second tenth on means nothing accumulates.
+    // The container's is the RSS of its processes (the engine's `top`), sampled at each tenth: its
+    // cgroup's max_usage also counts the model's start and the page cache of what it read.
     const rssByTenth: number[] = [];
+    const containerRssByTenth: number[] = [];
+    const container = model.container;
+    let sampling: Promise<void> = Promise.resolve();
+    const sampleContainer = (tenth: number): void => {
+      sampling = sampling.then(async () => {
+        const mb = await containerRssMB(container).catch(() => undefined);
+        if (mb !== undefined) containerRssByTenth[tenth] = Math.max(containerRssByTenth[tenth] ?? 0, mb);
+      });
+    };
+    let lastTenth = -1;
     const totalRows = Number(need('rows'));
     const containerCpu0 = await containerCpuSeconds(model);
     const runCpu0 = cpuSeconds();
@@ -132,6 +151,8 @@ async function run(): Promise<Record<string, unknown>> {
       onProgress: (p) => {
         const tenth = Math.min(9, Math.floor((p.rowsDone / totalRows) * 10));
         rssByTenth[tenth] = Math.max(rssByTenth[tenth] ?? 0, process.memoryUsage.rss() / 2 ** 20);
+        if (tenth !== lastTenth) sampleContainer(tenth);
+        lastTenth = tenth;
       },
       model: manifest,
       source,
@@ -142,8 +163,10 @@ async function run(): Promise<Record<string, unknown>> {
       rowsPerBatch,
       ...(arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {}),
     });
-    const stats = await containerStats(model);
     const runCpu = cpuSeconds() - runCpu0;
+    sampleContainer(9);
+    await sampling;
+    const stats = await containerStats(model);
     const seconds = result.elapsedMs / 1000;
     return {
       rowsPerBatch,
@@ -154,7 +177,9 @@ async function run(): Promise<Record<string, unknown>> {
       rowsPerSecond: result.rows / seconds,
       extensionPeakRssMB: peakRssMB(),
       extensionRssMBByTenth: rssByTenth.map((mb) => Math.round(mb)),
-      containerPeakMB: (stats.memory_stats?.max_usage ?? 0) / 2 ** 20,
+      containerPeakRssMB: Math.max(...containerRssByTenth.filter((mb) => mb > 0)),
+      containerRssMBByTenth: containerRssByTenth.map((mb) => Math.round(mb)),
+      containerCgroupMaxMB: (stats.memory_stats?.max_usage ?? 0) / 2 ** 20,
       // CPU seconds each side spent (the container's includes its start and model load): less
       // sensitive than rows/s to what else the machine runs.
       extensionCpuSeconds: cpuSeconds(),

@@ -11,6 +11,7 @@ import { folderId, imageTag, LABEL, manifestHash } from '../container/labels';
 import type { ModelContainer } from '../container/modelContainer';
 import { startModel, type RunSettings } from '../container/runContainer';
 import type { Manifest } from '../model/manifest';
+import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types';
 import type { Predictor } from './run';
 
 /** Marks batch containers (value: the model's name); used to find and remove leftovers. */
@@ -73,7 +74,16 @@ export async function startBatchContainer(engine: Engine, request: BatchContaine
   });
 }
 
-/** A predictor over a model container: each request gets `timeoutMs` and is cancelled with the run. */
+/**
+ * A predictor over a model container: each request gets `timeoutMs` and is cancelled with the run;
+ * answers the run has written out go back to the container's client, whose shared-memory channel
+ * reads the next answers into them.
+ */
 export function containerPredictor(model: ModelContainer, timeoutMs: number): Predictor {
-  return (request, signal) => model.infer(request, { deadlineMs: timeoutMs, signal });
+  const predict = (request: ModelInferRequest, signal: AbortSignal): Promise<ModelInferResponse> => model.infer(request, { deadlineMs: timeoutMs, signal });
+  return Object.assign(predict, {
+    recycle: (response: ModelInferResponse) => {
+      model.client.recycle(response);
+    },
+  });
 }

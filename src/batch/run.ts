@@ -21,7 +21,11 @@ import { planBatch, type BatchPlan } from './inputPlan';
 import { openSink, type BatchSink, type OutputFormat } from './writers/sink';
 
 /** Answers one request; must honour the signal (cancel the call when it aborts). */
-export type Predictor = (request: ModelInferRequest, signal: AbortSignal) => Promise<ModelInferResponse>;
+export interface Predictor {
+  (request: ModelInferRequest, signal: AbortSignal): Promise<ModelInferResponse>;
+  /** Takes an answer back once the run holds no view of its outputs (their memory is reused). */
+  readonly recycle?: (response: ModelInferResponse) => void;
+}
 
 export interface BatchProgress {
   readonly rowsDone: number;
@@ -73,8 +77,13 @@ interface Pending {
   readonly rowStart: number;
   readonly rowEnd: number;
   readonly keys: readonly arrow.Vector[];
-  readonly answer: Promise<readonly arrow.Vector[]>;
+  readonly answer: Promise<Answer>;
   readonly fraction: number | undefined;
+}
+
+interface Answer {
+  readonly outputs: readonly arrow.Vector[];
+  readonly response: ModelInferResponse;
 }
 
 export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
@@ -97,6 +106,9 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
   const inputIndex = plan.inputs.map((c) => plan.read.findIndex((r) => r.name === c.name));
   const keyIndex = plan.keys.map((c) => plan.read.findIndex((r) => r.name === c.name));
   const pending: Pending[] = [];
+  // Answers written to the sink, to hand back to the predictor once the sink holds no view of them.
+  const written: { rowsDone: number; response: ModelInferResponse }[] = [];
+  const recycle = predictor.recycle;
   const started = performance.now();
   let rowsDone = 0;
   let batchesDone = 0;
@@ -105,15 +117,20 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
   const settle = async (): Promise<void> => {
     const first = pending.shift();
     if (!first) return;
-    let outputs: readonly arrow.Vector[];
+    let answer: Answer;
     try {
-      outputs = await first.answer;
+      answer = await first.answer;
     } catch (err) {
       if (signal?.aborted) throw new BatchCancelledError(rowsDone);
       throw new BatchFailedError(first.batch, first.rowStart, first.rowEnd, err);
     }
-    await sink.write(tableOf(plan.outputSchema, [...first.keys, ...outputs]));
+    await sink.write(tableOf(plan.outputSchema, [...first.keys, ...answer.outputs]));
     rowsDone += first.rowEnd - first.rowStart;
+    if (recycle && sink.releasedRows) {
+      written.push({ rowsDone, response: answer.response });
+      const released = sink.releasedRows();
+      while (written[0] && written[0].rowsDone <= released) recycle((written.shift() as (typeof written)[number]).response);
+    }
     batchesDone++;
     const elapsedMs = performance.now() - started;
     options.onProgress?.({
@@ -152,7 +169,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
       const answer = (async () => {
         const request = toInferRequest(model, inputs, `batch-${entry.batch}`);
         const response = await predictor(request, stop.signal);
-        return fromInferResponse(model, response, rows);
+        return { outputs: fromInferResponse(model, response, rows), response };
       })();
       answer.catch(() => undefined); // settled in order by settle(); never unhandled
       pending.push({ ...entry, answer });

@@ -29,6 +29,9 @@ const SHM_PARAMS = new Set([REGION_PARAM, OFFSET_PARAM, SIZE_PARAM]);
 export const SHM_EXTENSION = 'system_shared_memory';
 export const DEFAULT_SHM_THRESHOLD_BYTES = 1024 * 1024;
 
+/** Most bytes of recycled answer buffers a channel keeps. */
+const SPARE_BYTES = 64 * 2 ** 20;
+
 /** Inputs and outputs start on this boundary inside a region. */
 const ALIGN = 64;
 
@@ -83,6 +86,10 @@ export class SharedMemoryChannel {
   private readonly all = new Set<Region>();
   private readonly metadata = new Map<string, Promise<ModelMetadataResponse>>();
   private counter = 0;
+  /** Answer buffers this channel filled, and those handed back (recycle) for the next answers, by size. */
+  private readonly issued = new WeakSet<Uint8Array>();
+  private readonly spare = new Map<number, Buffer[]>();
+  private spareBytes = 0;
   private disabled: string | undefined;
   private closed = false;
 
@@ -158,9 +165,38 @@ export class SharedMemoryChannel {
     }
   }
 
+  /**
+   * Takes back the raw outputs of an answer this channel gave, once the caller holds no view of them
+   * (batch prediction, after its writer has written them out): the next answers of the same sizes are
+   * read into them. Memory already touched costs a copy; fresh memory costs a page fault per page
+   * as well, which on the VMs that return freed pages to their host is most of the copy.
+   * Buffers it did not give, or given back twice, are ignored; it keeps at most SPARE_BYTES.
+   */
+  recycle(response: ModelInferResponse): void {
+    for (const raw of response.raw_output_contents) {
+      if (!this.issued.has(raw) || !Buffer.isBuffer(raw) || this.spareBytes + raw.byteLength > SPARE_BYTES) continue;
+      this.issued.delete(raw);
+      const list = this.spare.get(raw.byteLength) ?? [];
+      list.push(raw);
+      this.spare.set(raw.byteLength, list);
+      this.spareBytes += raw.byteLength;
+    }
+  }
+
+  /** A buffer for an answer's output: a spare one of that size, or a new one. */
+  private outputBuffer(byteSize: number): Buffer {
+    const reused = this.spare.get(byteSize)?.pop();
+    if (reused) this.spareBytes -= byteSize;
+    const buffer = reused ?? Buffer.allocUnsafe(byteSize);
+    this.issued.add(buffer);
+    return buffer;
+  }
+
   /** Unregisters and removes this channel's regions. */
   async close(): Promise<void> {
     this.closed = true;
+    this.spare.clear();
+    this.spareBytes = 0;
     const regions = [...this.all];
     this.all.clear();
     this.free.length = 0;
@@ -226,7 +262,7 @@ export class SharedMemoryChannel {
       if (p.string_param !== region.name) throw new Error(`output '${o.name}' came back in region '${p.string_param ?? ''}', not in '${region.name}'`);
       const offset = Number(o.parameters[OFFSET_PARAM]?.int64_param ?? 0);
       const byteSize = Number(o.parameters[SIZE_PARAM]?.int64_param ?? 0);
-      const data = Buffer.allocUnsafe(byteSize);
+      const data = this.outputBuffer(byteSize);
       raw[i] = data;
       slots.push({ offset, data });
       const parameters = Object.fromEntries(Object.entries(o.parameters).filter(([k]) => !SHM_PARAMS.has(k)));

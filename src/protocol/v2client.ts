@@ -137,6 +137,11 @@ export class V2Client {
       : undefined;
   }
 
+  /** Hands an answer's raw outputs back for reuse once nothing holds a view of them (SharedMemoryChannel.recycle). */
+  recycle(response: ModelInferResponse): void {
+    this.shm?.recycle(response);
+  }
+
   /** The shared-memory channel of big requests, when this client has one. */
   get sharedMemory(): SharedMemoryChannel | undefined {
     return this.shm;

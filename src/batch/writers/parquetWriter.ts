@@ -90,6 +90,7 @@ export function openParquetSink(tempPath: string, options: SinkOptions): BatchSi
   const groupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
   let pending: arrow.Table[] = [];
   let pendingRows = 0;
+  let writtenRows = 0; // rows of the row groups written out: the sink holds no view of them
 
   /** The row group straight from the Arrow buffers (every column fixed-width, no nulls). */
   const writeFastGroup = (tables: readonly arrow.Table[], rows: number): void => {
@@ -113,6 +114,7 @@ export function openParquetSink(tempPath: string, options: SinkOptions): BatchSi
       pending = [];
       pendingRows = 0;
       writeFastGroup(tables, rows);
+      writtenRows += rows;
       return;
     }
     const [first, ...rest] = pending;
@@ -123,6 +125,7 @@ export function openParquetSink(tempPath: string, options: SinkOptions): BatchSi
     const columnData = fields.map((f) => columnSource(f, table));
     // One row group: the size covers every row gathered.
     void writer.write({ columnData, rowGroupSize: table.numRows });
+    writtenRows += table.numRows;
   };
 
   return {
@@ -139,6 +142,7 @@ export function openParquetSink(tempPath: string, options: SinkOptions): BatchSi
       }
       return Promise.resolve();
     },
+    releasedRows: () => writtenRows,
     async commit() {
       writeGroup();
       void writer.finish();

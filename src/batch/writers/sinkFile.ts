@@ -15,6 +15,11 @@ export interface BatchSink {
   readonly tempPath: string;
   /** Appends rows; the table's schema is the one the sink was opened with. */
   write(table: arrow.Table): Promise<void>;
+  /**
+   * Rows, from the first written, of which the sink keeps no view (written out, or copied): their
+   * tables' memory may be reused. Absent: the sink may keep views until commit.
+   */
+  releasedRows?(): number;
   /** Finishes the file and renames it to the output path; returns its size in bytes. */
   commit(): Promise<number>;
   /** Stops and deletes the temporary file; never throws. */

@@ -5,7 +5,9 @@ import * as path from 'path';
 import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../../src/batch/batchErrors';
 import { InputError } from '../../../src/tables/errors';
 import { openSource } from '../../../src/batch/readers';
-import { checkInput, runBatch, type BatchProgress } from '../../../src/batch/run';
+import { checkInput, runBatch, type BatchProgress, type Predictor } from '../../../src/batch/run';
+import type { ModelInferResponse } from '../../../src/protocol/v2types';
+import { batchesOf } from '../../../src/tables/source';
 import { field, identityPredictor, listDir, manifest, readArrowFile, tempDir, writeParquet } from './helpers';
 
 const model = manifest([field('x', 'float64'), field('n', 'int64'), field('label', 'string')], [field('x', 'float64'), field('label', 'string')]);
@@ -160,5 +162,63 @@ describe('batch run', function () {
     await source.close();
     assert.deepStrictEqual(shape, [1, 1]);
     assert.strictEqual(await fs.readFile(path.join(dir, 'o.csv'), 'utf8'), 'a\n0.5\n1.5\n2.5\n');
+  });
+});
+
+describe('batch run: answers handed back for reuse', function () {
+  this.timeout(20_000);
+  const numeric = manifest([field('x', 'float64')], [field('x', 'float64')]);
+
+  /** A predictor whose recycled answers are overwritten at once, as their memory's next use would. */
+  function poisoningPredictor(): Predictor & { calls: number; recycled: number } {
+    const inner = identityPredictor(numeric.outputs, { transform: (x) => x + 1 });
+    const predictor = Object.assign((request: Parameters<Predictor>[0], signal: AbortSignal) => inner(request, signal), {
+      calls: 0,
+      recycled: 0,
+      recycle: (response: ModelInferResponse) => {
+        predictor.recycled++;
+        for (const raw of response.raw_output_contents) raw.fill(0xff);
+      },
+    });
+    return predictor;
+  }
+
+  async function values(file: string): Promise<number[]> {
+    const source = await openSource({ kind: 'file', path: file });
+    const out: number[] = [];
+    for await (const b of batchesOf(source, [{ name: 'x', type: new arrow.Float64() }], 1000)) out.push(...(b.table.getChildAt(0)?.toArray() as Float64Array));
+    await source.close();
+    return out;
+  }
+
+  it('Parquet: an answer comes back only after its rows are written out, row groups straddling batches', async () => {
+    const dir = await tempDir();
+    const input = path.join(dir, 'in.csv');
+    await fs.writeFile(input, ['x', ...Array.from({ length: 95 }, (_, i) => String(i / 8))].join('\n'));
+    const source = await openSource({ kind: 'file', path: input });
+    const plan = checkInput(numeric, source.fields, []);
+    const predictor = poisoningPredictor();
+    const output = path.join(dir, 'out.parquet');
+    await runBatch({ model: numeric, source, plan, predictor, output, format: 'parquet', rowsPerBatch: 10, inFlight: 3, rowGroupRows: 25 });
+    await source.close();
+    assert.ok(predictor.recycled >= 6, `answers handed back: ${predictor.recycled}`);
+    assert.deepStrictEqual(await values(output), Array.from({ length: 95 }, (_, i) => i / 8 + 1));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('CSV and Arrow: sinks that may keep views get nothing back', async () => {
+    const dir = await tempDir();
+    const input = path.join(dir, 'in.csv');
+    await fs.writeFile(input, ['x', ...Array.from({ length: 40 }, (_, i) => String(i))].join('\n'));
+    for (const format of ['csv', 'arrow'] as const) {
+      const source = await openSource({ kind: 'file', path: input });
+      const predictor = poisoningPredictor();
+      const output = path.join(dir, `out.${format}`);
+      await runBatch({ model: numeric, source, plan: checkInput(numeric, source.fields, []), predictor, output, format, rowsPerBatch: 10 });
+      await source.close();
+      assert.strictEqual(predictor.recycled, 0, format);
+    }
+    assert.deepStrictEqual(await values(path.join(dir, 'out.csv')), Array.from({ length: 40 }, (_, i) => i + 1));
+    await fs.rm(dir, { recursive: true, force: true });
   });
 });
