@@ -129,7 +129,10 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
     if (recycle && sink.releasedRows) {
       written.push({ rowsDone, response: answer.response });
       const released = sink.releasedRows();
-      while (written[0] && written[0].rowsDone <= released) recycle((written.shift() as (typeof written)[number]).response);
+      for (let w = written[0]; w && w.rowsDone <= released; w = written[0]) {
+        written.shift();
+        recycle(w.response);
+      }
     }
     batchesDone++;
     const elapsedMs = performance.now() - started;
