@@ -79,6 +79,8 @@ interface Pending {
   readonly keys: readonly arrow.Vector[];
   readonly answer: Promise<Answer>;
   readonly fraction: number | undefined;
+  /** Hands the batch's input memory back to the reader (SourceBatch.release). */
+  readonly release: () => void;
 }
 
 interface Answer {
@@ -106,8 +108,9 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
   const inputIndex = plan.inputs.map((c) => plan.read.findIndex((r) => r.name === c.name));
   const keyIndex = plan.keys.map((c) => plan.read.findIndex((r) => r.name === c.name));
   const pending: Pending[] = [];
-  // Answers written to the sink, to hand back to the predictor once the sink holds no view of them.
-  const written: { rowsDone: number; response: ModelInferResponse }[] = [];
+  // Batches written to the sink: their answers go back to the predictor, and their inputs (keys may
+  // be among the columns written) to the reader, once the sink holds no view of them.
+  const written: { rowsDone: number; response: ModelInferResponse; release: () => void }[] = [];
   const recycle = predictor.recycle;
   const started = performance.now();
   let rowsDone = 0;
@@ -126,12 +129,13 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
     }
     await sink.write(tableOf(plan.outputSchema, [...first.keys, ...answer.outputs]));
     rowsDone += first.rowEnd - first.rowStart;
-    if (recycle && sink.releasedRows) {
-      written.push({ rowsDone, response: answer.response });
+    if (sink.releasedRows) {
+      written.push({ rowsDone, response: answer.response, release: first.release });
       const released = sink.releasedRows();
       for (let w = written[0]; w && w.rowsDone <= released; w = written[0]) {
         written.shift();
-        recycle(w.response);
+        recycle?.(w.response);
+        w.release();
       }
     }
     batchesDone++;
@@ -168,6 +172,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchResult> {
         rowEnd: batch.rowStart + rows,
         keys,
         fraction: batch.fraction,
+        release: batch.release,
       };
       const answer = (async () => {
         const request = toInferRequest(model, inputs, `batch-${entry.batch}`);

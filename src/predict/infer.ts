@@ -29,6 +29,13 @@ export interface InferOutcome {
   readonly timings: Timings;
   readonly sizes: Sizes;
   readonly parameters: Readonly<Record<string, unknown>>;
+  /**
+   * Hands the answer's memory back to the client once the caller holds no view of `outputs` or
+   * `table` any more: the next answers of the same sizes are read into it (V2Client.recycle), which
+   * spares fresh memory's page faults. Calling it while something still reads the table would let a
+   * later answer overwrite it; not calling it is always safe.
+   */
+  readonly release: () => void;
 }
 
 /** Response parameters in which a server may report its own time for the request, in ms. */
@@ -61,6 +68,9 @@ export async function runInference(
     timings: { encodeMs: t1 - t0, roundTripMs: t2 - t1, decodeMs: t3 - t2, ...(serverMs === undefined ? {} : { serverMs }) },
     sizes: { requestBytes: encoded.byteLength, responseBytes: responseBytes(response) },
     parameters,
+    release: () => {
+      client.recycle(response);
+    },
   };
 }
 

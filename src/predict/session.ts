@@ -474,10 +474,13 @@ export class PanelSession {
     // Keep the data of the latest few entries only: 1,000,000-row tables add up.
     this.history.forEach((r, i) => {
       if (i >= HISTORY_DATA_LIMIT && r.input) {
+        // Nothing else holds this answer's table (cells, rows and comparisons read it synchronously),
+        // so its memory goes back to the client for the next big answers.
+        if (r.tableId) this.tables.delete(r.tableId);
+        r.outcome?.release();
         r.input = undefined;
         r.outputs = undefined;
         r.outcome = undefined;
-        if (r.tableId) this.tables.delete(r.tableId);
         r.tableId = undefined;
         r.entry = { ...r.entry, kept: false };
       }

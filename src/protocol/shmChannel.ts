@@ -173,6 +173,7 @@ export class SharedMemoryChannel {
    * Buffers it did not give, or given back twice, are ignored; it keeps at most SPARE_BYTES.
    */
   recycle(response: ModelInferResponse): void {
+    if (this.closed) return;
     for (const raw of response.raw_output_contents) {
       if (!this.issued.has(raw) || !Buffer.isBuffer(raw) || this.spareBytes + raw.byteLength > SPARE_BYTES) continue;
       this.issued.delete(raw);

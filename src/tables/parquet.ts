@@ -98,7 +98,7 @@ async function* chunks(
     const fraction = totalRows > 0 ? groupEnd / totalRows : 1;
     const direct = await fast.read(group, columns);
     if (direct) {
-      yield { columns: direct, rows, fraction };
+      yield { columns: direct.columns, rows, fraction, release: direct.release };
       groupStart = groupEnd;
       continue;
     }

@@ -5,7 +5,8 @@
  * column chunk by column chunk into one reused buffer, and each page's values are copied (or
  * Snappy-decoded) straight into the column's typed array: one pass of memcpy, no per-value work,
  * no intermediate arrays. PLAIN is the values' little-endian bytes, so the values are the ones
- * hyparquet would decode, bit for bit.
+ * hyparquet would decode, bit for bit. Column memory the consumer hands back (batch prediction,
+ * once a batch's rows are written out) is where the next row groups are decoded.
  *
  * Anything else (dictionary pages, other encodings, nulls, data page v1 with definition levels,
  * other codecs, conversions) returns undefined and parquet.ts reads the row group through hyparquet.
@@ -56,8 +57,21 @@ function sameType(e: SchemaElement, fixed: FixedType, type: arrow.DataType): boo
   return converted === `${type.isSigned ? 'INT' : 'UINT'}_${type.bitWidth}`;
 }
 
+/** Most bytes of column memory handed back (FastGroup.release) that a reader keeps for its next row groups. */
+const SPARE_BYTES = 64 * 2 ** 20;
+
+/** A row group's columns, and how to hand their memory back once nothing holds a view of them. */
+export interface FastGroup {
+  readonly columns: AnyVector[];
+  /** The next row groups are decoded into this memory; later calls do nothing. */
+  readonly release: () => void;
+}
+
 export class FastGroupReader {
   private buffer = new Uint8Array(0);
+  /** Column memory handed back, by byte length: decoding into memory already touched spares its page faults. */
+  private readonly spare = new Map<number, ArrayBuffer[]>();
+  private spareBytes = 0;
 
   constructor(
     private readonly readAt: ReadAt,
@@ -65,19 +79,44 @@ export class FastGroupReader {
   ) {}
 
   /** The row group's columns, or undefined when any of them needs the general reader. */
-  async read(group: RowGroup, columns: readonly ColumnRead[]): Promise<AnyVector[] | undefined> {
+  async read(group: RowGroup, columns: readonly ColumnRead[]): Promise<FastGroup | undefined> {
     const rows = Number(group.num_rows);
     const plans = columns.map((c) => this.plan(group, c));
     if (plans.some((p) => p === undefined)) return undefined;
     const out: AnyVector[] = [];
+    const taken: ArrayBuffer[] = [];
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const b of taken) this.giveBack(b);
+    };
     for (const plan of plans) {
       if (!plan) return undefined;
       const { fixed, start, length, optional, snappy } = plan;
-      const values = new ArrayBuffer(rows * fixed.width);
-      if (!(await this.decode(start, length, optional, snappy, new Uint8Array(values), rows))) return undefined;
+      const values = this.take(rows * fixed.width);
+      taken.push(values);
+      if (!(await this.decode(start, length, optional, snappy, new Uint8Array(values), rows))) {
+        release();
+        return undefined;
+      }
       out.push(fixed.make(values, rows));
     }
-    return out;
+    return { columns: out, release };
+  }
+
+  private take(byteLength: number): ArrayBuffer {
+    const reused = this.spare.get(byteLength)?.pop();
+    if (reused) this.spareBytes -= byteLength;
+    return reused ?? new ArrayBuffer(byteLength);
+  }
+
+  private giveBack(buffer: ArrayBuffer): void {
+    if (this.spareBytes + buffer.byteLength > SPARE_BYTES) return;
+    const list = this.spare.get(buffer.byteLength) ?? [];
+    list.push(buffer);
+    this.spare.set(buffer.byteLength, list);
+    this.spareBytes += buffer.byteLength;
   }
 
   private plan(group: RowGroup, c: ColumnRead): { fixed: FixedType; start: number; length: number; optional: boolean; snappy: boolean } | undefined {

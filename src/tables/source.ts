@@ -13,6 +13,8 @@ export interface SourceChunk {
   readonly rows: number;
   /** How far through the input this chunk ends, 0..1, when the reader knows. */
   readonly fraction?: number;
+  /** Lets the reader reuse the columns' memory for later chunks: call once nothing holds a view of them. */
+  readonly release?: () => void;
 }
 
 export interface TableSource {
@@ -32,6 +34,21 @@ export interface SourceBatch {
   /** First row of the batch in the input, 0-based. */
   readonly rowStart: number;
   readonly fraction?: number;
+  /**
+   * Says the batch's memory is no longer viewed (its request answered, its rows written out): a
+   * chunk whose rows were all cut into batches, each released, goes back to its reader. Optional;
+   * a batch never released is simply collected.
+   */
+  readonly release: () => void;
+}
+
+/** A chunk being cut into batches: released to its reader once all its rows are cut and every batch of them released. */
+interface ChunkUse {
+  readonly release: (() => void) | undefined;
+  /** Its rows not yet cut into a batch. */
+  left: number;
+  /** Batches cut from it and not yet released. */
+  batches: number;
 }
 
 /** A table of the given columns (all of one length) under `schema`, without copying them. */
@@ -67,9 +84,35 @@ export async function* batchesOf(
   let pending: arrow.Table | undefined;
   let rowStart = 0;
   let fraction: number | undefined;
+  // The chunks whose rows are in `pending`, oldest first.
+  const uses: ChunkUse[] = [];
+  /** Cuts `rows` rows off the front of the chunks in use; the batch's release. */
+  const cut = (rows: number): (() => void) => {
+    const from: ChunkUse[] = [];
+    for (let left = rows; left > 0;) {
+      const use = uses[0];
+      if (!use) break;
+      const n = Math.min(left, use.left);
+      use.left -= n;
+      left -= n;
+      use.batches++;
+      from.push(use);
+      if (use.left === 0) uses.shift();
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const use of from) if (--use.batches === 0 && use.left === 0) use.release?.();
+    };
+  };
   for await (const chunk of source.chunks(columns, signal)) {
-    if (chunk.rows === 0) continue;
+    if (chunk.rows === 0) {
+      chunk.release?.();
+      continue;
+    }
     fraction = chunk.fraction;
+    uses.push({ release: chunk.release, left: chunk.rows, batches: 0 });
     const table = tableOf(schema, chunk.columns);
     pending = pending ? pending.concat(table) : table;
     while (pending.numRows >= rowsPerBatch) {
@@ -77,11 +120,11 @@ export async function* batchesOf(
       pending = pending.slice(rowsPerBatch);
       // The fraction of the chunk's end, scaled back to where this batch ends.
       const done = pending.numRows === 0 ? fraction : undefined;
-      yield { table: compact(batch), rowStart, ...(done !== undefined ? { fraction: done } : {}) };
+      yield { table: compact(batch), rowStart, ...(done !== undefined ? { fraction: done } : {}), release: cut(rowsPerBatch) };
       rowStart += rowsPerBatch;
     }
   }
-  if (pending && pending.numRows > 0) yield { table: compact(pending), rowStart, ...(fraction !== undefined ? { fraction } : {}) };
+  if (pending && pending.numRows > 0) yield { table: compact(pending), rowStart, ...(fraction !== undefined ? { fraction } : {}), release: cut(pending.numRows) };
 }
 
 /** Every row of `columns` as one table (for inputs small enough to hold: the panel's files). */

@@ -101,6 +101,15 @@ describe('shared memory: extension <-> container', function () {
       viaGrpc.outputs.map((o) => [o.name, o.datatype, o.shape, Object.keys(o.parameters).sort()]),
     );
 
+    // An answer handed back is where the next answer of its size is read: the same memory, the new values.
+    const xBuffer = rawOutput(viaShm, 'x');
+    model.client.recycle(viaShm);
+    const doubled = x.map((v) => v * 2);
+    const again = await model.infer(dataFrameRequest(model.info.modelName, doubled, label), { deadlineMs: 60_000 });
+    assert.strictEqual(rawOutput(again, 'x'), xBuffer, 'the recycled buffer is reused');
+    assert.deepStrictEqual(fp64(rawOutput(again, 'x')), doubled);
+    assert.deepStrictEqual(byteStrings(rawOutput(again, 'label')), label);
+
     // It went through a registered region: a 0600 file of the folder, seen by the server.
     const regions = await model.client.systemSharedMemoryStatus();
     const names = Object.keys(regions);

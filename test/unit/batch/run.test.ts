@@ -7,7 +7,7 @@ import { InputError } from '../../../src/tables/errors';
 import { openSource } from '../../../src/batch/readers';
 import { checkInput, runBatch, type BatchProgress, type Predictor } from '../../../src/batch/run';
 import type { ModelInferResponse } from '../../../src/protocol/v2types';
-import { batchesOf } from '../../../src/tables/source';
+import { batchesOf, type SourceChunk, type TableSource } from '../../../src/tables/source';
 import { field, identityPredictor, listDir, manifest, readArrowFile, tempDir, writeParquet } from './helpers';
 
 const model = manifest([field('x', 'float64'), field('n', 'int64'), field('label', 'string')], [field('x', 'float64'), field('label', 'string')]);
@@ -165,7 +165,7 @@ describe('batch run', function () {
   });
 });
 
-describe('batch run: answers handed back for reuse', function () {
+describe('batch run: answers and input memory handed back for reuse', function () {
   this.timeout(20_000);
   const numeric = manifest([field('x', 'float64')], [field('x', 'float64')]);
 
@@ -203,6 +203,73 @@ describe('batch run: answers handed back for reuse', function () {
     await source.close();
     assert.ok(predictor.recycled >= 6, `answers handed back: ${predictor.recycled}`);
     assert.deepStrictEqual(await values(output), Array.from({ length: 95 }, (_, i) => i / 8 + 1));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('Parquet input: a row group goes back to the reader only once every batch cut from it is answered and written out', async () => {
+    const dir = await tempDir();
+    const input = path.join(dir, 'in.parquet');
+    const n = 95;
+    // 25-row groups, 10-row batches: batches straddle groups; the key column is written out from the input's memory.
+    writeParquet(input, [
+      { name: 'id', data: Array.from({ length: n }, (_, i) => i), type: 'DOUBLE' },
+      { name: 'x', data: Array.from({ length: n }, (_, i) => i / 8), type: 'DOUBLE' },
+    ], 25);
+    const source = await openSource({ kind: 'file', path: input });
+    let released = 0;
+    // Memory handed back is overwritten at once, as the reader's next row group would.
+    async function* poisoned(chunks: AsyncIterable<SourceChunk>): AsyncGenerator<SourceChunk> {
+      for await (const c of chunks) {
+        const release = c.release ?? assert.fail('the fast Parquet path hands out releasable row groups');
+        yield {
+          ...c,
+          release: () => {
+            released++;
+            for (const column of c.columns) for (const d of column.data) (d.values as Float64Array).fill(NaN);
+            release();
+          },
+        };
+      }
+    }
+    const poisoning: TableSource = { ...source, chunks: (columns, signal) => poisoned(source.chunks(columns, signal)) };
+    const plan = checkInput(numeric, source.fields, ['id']);
+    const predictor = poisoningPredictor();
+    const output = path.join(dir, 'out.parquet');
+    await runBatch({ model: numeric, source: poisoning, plan, predictor, output, format: 'parquet', rowsPerBatch: 10, inFlight: 3, rowGroupRows: 25 });
+    await source.close();
+    // Rows 0-49 were written out (two 25-row output groups) while the run went on: the two input groups
+    // under them went back. The batch of rows 70-79 was written out only by the commit, which ends the run.
+    assert.strictEqual(released, 2, 'the row groups whose batches were all written out during the run went back');
+    const out = await openSource({ kind: 'file', path: output });
+    const ids: number[] = [];
+    const xs: number[] = [];
+    for await (const b of batchesOf(out, [{ name: 'id', type: new arrow.Float64() }, { name: 'x', type: new arrow.Float64() }], 1000)) {
+      ids.push(...(b.table.getChildAt(0)?.toArray() as Float64Array));
+      xs.push(...(b.table.getChildAt(1)?.toArray() as Float64Array));
+    }
+    await out.close();
+    assert.deepStrictEqual(ids, Array.from({ length: n }, (_, i) => i));
+    assert.deepStrictEqual(xs, Array.from({ length: n }, (_, i) => i / 8 + 1));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('Parquet input: the next row group is decoded into the memory handed back', async () => {
+    const dir = await tempDir();
+    const input = path.join(dir, 'in.parquet');
+    writeParquet(input, [{ name: 'x', data: Array.from({ length: 60 }, (_, i) => i * 1.5), type: 'DOUBLE' }], 20);
+    const source = await openSource({ kind: 'file', path: input });
+    const buffers: ArrayBufferLike[] = [];
+    const values: number[] = [];
+    for await (const chunk of source.chunks([{ name: 'x', type: new arrow.Float64() }])) {
+      const data = chunk.columns[0]?.data[0];
+      buffers.push((data?.values as Float64Array | undefined)?.buffer ?? assert.fail('no column'));
+      values.push(...(chunk.columns[0]?.toArray() as Float64Array));
+      if (buffers.length === 1) chunk.release?.(); // the second group reuses the first's; the third gets its own
+    }
+    await source.close();
+    assert.deepStrictEqual(values, Array.from({ length: 60 }, (_, i) => i * 1.5));
+    assert.strictEqual(buffers[1], buffers[0]);
+    assert.notStrictEqual(buffers[2], buffers[1]);
     await fs.rm(dir, { recursive: true, force: true });
   });
 

@@ -311,6 +311,32 @@ describe('panel session against a real runtime server', function () {
     session.dispose();
   });
 
+  it('hands an answer back to its client once it leaves the kept history, and no longer serves its rows', async () => {
+    // V2Client.recycle is where big answers' memory goes back to the shared-memory channel; counted here.
+    const handedBack: unknown[] = [];
+    const original = Object.getOwnPropertyDescriptor(V2Client.prototype, 'recycle');
+    V2Client.prototype.recycle = function (response) {
+      handedBack.push(response);
+    };
+    try {
+      const { host, session } = await connected();
+      const grid = gridColumns({ x: ['0.5'], n: ['1'], label: ['a'], flag: ['true'] });
+      const tables: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        await session.receive({ type: 'send', requestId: `k${i}`, input: { source: 'grid', columns: grid } });
+        tables.push(host.last('result').table.tableId);
+        assert.strictEqual(handedBack.length, i < 8 ? 0 : 1, `after answer ${i + 1}`);
+      }
+      await session.receive({ type: 'getRows', tableId: tables[0] ?? '', start: 0, count: 1 });
+      assert.match(host.last('notice').text, /no longer held/);
+      await session.receive({ type: 'getRows', tableId: tables[1] ?? '', start: 0, count: 1 });
+      assert.deepStrictEqual(host.last('rows').rows, [['1.0', '1', 'A', 'true']]);
+      session.dispose();
+    } finally {
+      if (original) Object.defineProperty(V2Client.prototype, 'recycle', original);
+    }
+  });
+
   it('sends tensors typed as nested lists to a tensor model, checking shapes first', async () => {
     const { host, session } = await connected(new FakeHost(undefined), tensorServer?.address);
     assert.strictEqual(host.last('connection').schema?.kind, 'tensor');
