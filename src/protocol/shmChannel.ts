@@ -18,6 +18,7 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { elementSize, toV2Datatype } from '../model/dtypes';
+import { SpareBuffers } from '../shared/spareBuffers';
 import type { InferParameter, ModelInferRequest, ModelInferResponse, ModelMetadataResponse } from './v2types';
 import { CONTENT_TYPE, CONTENT_TYPE_DATAFRAME } from './wire';
 
@@ -88,8 +89,7 @@ export class SharedMemoryChannel {
   private counter = 0;
   /** Answer buffers this channel filled, and those handed back (recycle) for the next answers, by size. */
   private readonly issued = new WeakSet<Uint8Array>();
-  private readonly spare = new Map<number, Buffer[]>();
-  private spareBytes = 0;
+  private readonly spare = new SpareBuffers<Buffer>(SPARE_BYTES, (n) => Buffer.allocUnsafe(n));
   private disabled: string | undefined;
   private closed = false;
 
@@ -167,28 +167,22 @@ export class SharedMemoryChannel {
 
   /**
    * Takes back the raw outputs of an answer this channel gave, once the caller holds no view of them
-   * (batch prediction, after its writer has written them out): the next answers of the same sizes are
-   * read into them. Memory already touched costs a copy; fresh memory costs a page fault per page
-   * as well, which on the VMs that return freed pages to their host is most of the copy.
+   * (batch prediction, after its writer has written them out; the panel, once an answer leaves its
+   * kept history): the next answers of the same sizes are read into them (SpareBuffers).
    * Buffers it did not give, or given back twice, are ignored; it keeps at most SPARE_BYTES.
    */
   recycle(response: ModelInferResponse): void {
     if (this.closed) return;
     for (const raw of response.raw_output_contents) {
-      if (!this.issued.has(raw) || !Buffer.isBuffer(raw) || this.spareBytes + raw.byteLength > SPARE_BYTES) continue;
+      if (!this.issued.has(raw) || !Buffer.isBuffer(raw)) continue;
       this.issued.delete(raw);
-      const list = this.spare.get(raw.byteLength) ?? [];
-      list.push(raw);
-      this.spare.set(raw.byteLength, list);
-      this.spareBytes += raw.byteLength;
+      this.spare.giveBack(raw);
     }
   }
 
   /** A buffer for an answer's output: a spare one of that size, or a new one. */
   private outputBuffer(byteSize: number): Buffer {
-    const reused = this.spare.get(byteSize)?.pop();
-    if (reused) this.spareBytes -= byteSize;
-    const buffer = reused ?? Buffer.allocUnsafe(byteSize);
+    const buffer = this.spare.take(byteSize);
     this.issued.add(buffer);
     return buffer;
   }
@@ -197,7 +191,6 @@ export class SharedMemoryChannel {
   async close(): Promise<void> {
     this.closed = true;
     this.spare.clear();
-    this.spareBytes = 0;
     const regions = [...this.all];
     this.all.clear();
     this.free.length = 0;

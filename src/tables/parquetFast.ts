@@ -15,6 +15,7 @@ import * as arrow from 'apache-arrow';
 import { snappyUncompress, type FileMetaData, type SchemaElement } from 'hyparquet';
 import type { ColumnRead } from './fields';
 import type { AnyVector } from './columnBuilder';
+import { SpareBuffers } from '../shared/spareBuffers';
 
 type RowGroup = FileMetaData['row_groups'][number];
 
@@ -69,9 +70,8 @@ export interface FastGroup {
 
 export class FastGroupReader {
   private buffer = new Uint8Array(0);
-  /** Column memory handed back, by byte length: decoding into memory already touched spares its page faults. */
-  private readonly spare = new Map<number, ArrayBuffer[]>();
-  private spareBytes = 0;
+  /** Column memory handed back: decoding into memory already touched spares its page faults. */
+  private readonly spare = new SpareBuffers(SPARE_BYTES, (n) => new ArrayBuffer(n));
 
   constructor(
     private readonly readAt: ReadAt,
@@ -89,12 +89,12 @@ export class FastGroupReader {
     const release = (): void => {
       if (released) return;
       released = true;
-      for (const b of taken) this.giveBack(b);
+      for (const b of taken) this.spare.giveBack(b);
     };
     for (const plan of plans) {
       if (!plan) return undefined;
       const { fixed, start, length, optional, snappy } = plan;
-      const values = this.take(rows * fixed.width);
+      const values = this.spare.take(rows * fixed.width);
       taken.push(values);
       if (!(await this.decode(start, length, optional, snappy, new Uint8Array(values), rows))) {
         release();
@@ -103,20 +103,6 @@ export class FastGroupReader {
       out.push(fixed.make(values, rows));
     }
     return { columns: out, release };
-  }
-
-  private take(byteLength: number): ArrayBuffer {
-    const reused = this.spare.get(byteLength)?.pop();
-    if (reused) this.spareBytes -= byteLength;
-    return reused ?? new ArrayBuffer(byteLength);
-  }
-
-  private giveBack(buffer: ArrayBuffer): void {
-    if (this.spareBytes + buffer.byteLength > SPARE_BYTES) return;
-    const list = this.spare.get(buffer.byteLength) ?? [];
-    list.push(buffer);
-    this.spare.set(buffer.byteLength, list);
-    this.spareBytes += buffer.byteLength;
   }
 
   private plan(group: RowGroup, c: ColumnRead): { fixed: FixedType; start: number; length: number; optional: boolean; snappy: boolean } | undefined {
