@@ -149,7 +149,7 @@ const TS_BENCHES = Object.freeze({
   debug: { script: 'debug/debugBench.js', needs: ['docker', 'image'], timeoutMs: 15 * 60_000 },
   cluster: { script: 'cluster/bench.js', needs: ['docker', 'image'], timeoutMs: 60 * 60_000 },
   rebuild: { script: 'rebuild/rebuildBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
-  serving: { script: 'serving/servingBench.js', needs: ['docker', 'image'], timeoutMs: 40 * 60_000 },
+  serving: { script: 'serving/servingBench.js', needs: ['docker', 'image', 'loadgen'], timeoutMs: 40 * 60_000 },
   shm: { script: 'shm/shmBench.js', needs: ['docker', 'image'], timeoutMs: 20 * 60_000 },
 });
 const ALL = ['activation', 'runtime', ...Object.keys(TS_BENCHES)];

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// npm run setup [-- --only docker,image,python,chromium,code-server]
+// npm run setup [-- --only docker,image,python,chromium,code-server,loadgen]
 // Provisions what the tests and `npm start` need, each step idempotent and quick on a second run.
 import { pathToFileURL } from 'node:url';
 import { ensureChromium } from './lib/browser.mjs';
 import { ensureCodeServer } from './lib/codeserver.mjs';
 import { ensureDocker } from './lib/docker.mjs';
 import { ensureBaseImages } from './lib/image.mjs';
+import { ensureLoadGenerator } from './lib/loadgen.mjs';
 import { SetupError, formatDuration, heading, reportFatal, step } from './lib/log.mjs';
 import { ensureHostPython } from './lib/python.mjs';
 
 /** The steps, in the order they run. `image` needs the engine found by `docker`. */
-export const STEPS = Object.freeze(['docker', 'image', 'python', 'chromium', 'code-server']);
+export const STEPS = Object.freeze(['docker', 'image', 'python', 'chromium', 'code-server', 'loadgen']);
+/** What `npm run setup` alone provisions: everything the tests and `npm start` need (`loadgen` is the serving bench's). */
+const DEFAULT_STEPS = Object.freeze(STEPS.filter((s) => s !== 'loadgen'));
 
 /**
  * @typedef {object} SetupResult
@@ -23,7 +26,7 @@ export const STEPS = Object.freeze(['docker', 'image', 'python', 'chromium', 'co
  * @param {readonly string[]} [only]
  * @returns {Promise<SetupResult>}
  */
-export async function setup(only = STEPS) {
+export async function setup(only = DEFAULT_STEPS) {
   const unknown = only.filter((s) => !STEPS.includes(s));
   if (unknown.length) throw new SetupError(`unknown setup step(s): ${unknown.join(', ')} (known: ${STEPS.join(', ')})`);
   heading(`setup: ${only.join(', ')}`);
@@ -41,6 +44,7 @@ export async function setup(only = STEPS) {
       if (wants('python')) await step('python', ensureHostPython);
       if (wants('chromium')) result.chromium = await step('chromium', ensureChromium);
       if (wants('code-server')) await step('code-server', ensureCodeServer);
+      if (wants('loadgen')) await step('loadgen', ensureLoadGenerator);
     })(),
   ]);
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
@@ -67,7 +71,7 @@ function parseArgs(argv) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const only = parseArgs(process.argv.slice(2));
-    await setup(only.length ? only : STEPS);
+    await setup(only.length ? only : DEFAULT_STEPS);
   } catch (err) {
     reportFatal(err);
   }

@@ -152,6 +152,11 @@ export class V2Client {
     return (await this.balancer())?.size ?? 0;
   }
 
+  /** The worker sockets this client spreads its inference calls over (empty: none, every call goes to the address). */
+  async workerAddresses(): Promise<string[]> {
+    return (await this.balancer())?.addresses ?? [];
+  }
+
   async serverLive(options?: CallOptions): Promise<boolean> {
     const r = await this.call<{ live: boolean }>('ServerLive', {}, options);
     return r.live;

@@ -64,6 +64,11 @@ export class WorkerBalancer {
     return this.targets.length;
   }
 
+  /** The worker socket addresses, in the server's order. */
+  get addresses(): string[] {
+    return this.targets.map((t) => t.address);
+  }
+
   /**
    * The connected (or idle) worker with the fewest calls in flight, round-robin among equals; its
    * count is raised until `release`. Undefined when no worker's channel is usable.
