@@ -149,7 +149,7 @@ export class V2Client {
 
   /** How many worker processes this client spreads its inference calls over (0: none, every call goes to the address). */
   async workerCount(): Promise<number> {
-    return (await this.balancer())?.size ?? 0;
+    return (await this.workerAddresses()).length;
   }
 
   /** The worker sockets this client spreads its inference calls over (empty: none, every call goes to the address). */

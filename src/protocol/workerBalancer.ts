@@ -60,10 +60,6 @@ export class WorkerBalancer {
     }));
   }
 
-  get size(): number {
-    return this.targets.length;
-  }
-
   /** The worker socket addresses, in the server's order. */
   get addresses(): string[] {
     return this.targets.map((t) => t.address);
