@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { ModelInferRequest, ModelInferResponse } from '../protocol/v2types';
-import { V2Client, V2Error, type CallOptions } from '../protocol/v2client';
+import { V2Client, V2Error, type CallOptions, type V2ClientOptions } from '../protocol/v2client';
 import { removeShmFolder } from '../protocol/shmFolder';
 import { forgetSharedMemory, rememberSharedMemory } from '../protocol/shmLocal';
 import { ContainerExitedError } from './containerErrors';
@@ -49,6 +49,8 @@ const EXIT_GRACE_MS = 3000;
 
 export class ModelContainer {
   readonly client: V2Client;
+  /** How its client was made: another thread makes its own client to the container from this (plain data). */
+  readonly clientSpec: { readonly address: string; readonly options: V2ClientOptions };
   /** Resolves when the container stops (never rejects; stays pending when the engine connection is lost). */
   readonly exited: Promise<ExitInfo>;
   private exit: ExitInfo | undefined;
@@ -64,7 +66,8 @@ export class ModelContainer {
   ) {
     const { sharedMemoryThresholdBytes: thresholdBytes, ...options } = clientOptions;
     const sharedMemory = info.shmDir && thresholdBytes !== undefined ? { dir: info.shmDir, thresholdBytes } : undefined;
-    this.client = new V2Client(info.address, { ...options, ...(sharedMemory ? { sharedMemory } : {}) });
+    this.clientSpec = { address: info.address, options: { ...options, ...(sharedMemory ? { sharedMemory } : {}) } };
+    this.client = new V2Client(info.address, this.clientSpec.options);
     // Every other client on this address (the panel, the Test Explorer) uses the same folder.
     if (sharedMemory) rememberSharedMemory(this.client.address, sharedMemory);
     this.exited = this.watchExit(waitCondition);
@@ -103,16 +106,25 @@ export class ModelContainer {
       if (outcome === 'exited') throw await this.exitError(when, this.exit);
       return outcome.value;
     } catch (err) {
-      if (err instanceof V2Error && (err.isConnectionFailure || (err.codeName === 'CANCELLED' && !callerSignal?.aborted))) {
-        // The connection broke: when the container is gone, say so rather than "UNAVAILABLE".
-        // The engine learns of a kill a moment after the socket closes: wait for the exit, bounded.
-        const exit = this.exitInfo ?? (await this.exitWithin(EXIT_GRACE_MS)) ?? (await this.stoppedState());
-        if (exit) throw await this.exitError(when, exit);
-      }
-      throw err;
+      throw await this.failureOf(when, err, callerSignal?.aborted ?? false);
     } finally {
       this.inflight.delete(onExit);
     }
+  }
+
+  /**
+   * What a failed call to this container is to the caller: when the connection broke (or the call was
+   * cancelled without the caller asking) and the container is gone, "the model container exited" with
+   * its log, rather than "UNAVAILABLE"; otherwise the error as it is. For calls made by another client
+   * of the container (a batch thread's) as for its own.
+   */
+  async failureOf(when: ModelCall, err: unknown, cancelledByCaller: boolean): Promise<unknown> {
+    if (err instanceof V2Error && (err.isConnectionFailure || (err.codeName === 'CANCELLED' && !cancelledByCaller))) {
+      // The engine learns of a kill a moment after the socket closes: wait for the exit, bounded.
+      const exit = this.exitInfo ?? (await this.exitWithin(EXIT_GRACE_MS)) ?? (await this.stoppedState());
+      if (exit) return this.exitError(when, exit);
+    }
+    return err;
   }
 
   /** Stops and removes the container and its socket folder; closes the client. */

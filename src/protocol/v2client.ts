@@ -108,6 +108,7 @@ export class V2Client {
   /** The container's worker processes, once asked (undefined: not asked yet or not a multi-worker server). */
   private workers: Promise<WorkerBalancer | undefined> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly shm: SharedMemoryChannel | undefined;
 
   constructor(address: string, options: V2ClientOptions) {
@@ -241,16 +242,18 @@ export class V2Client {
 
   /** Closes the connection; the shared-memory regions of this client are unregistered and removed first. */
   close(): void {
+    void this.shutdown();
+  }
+
+  /** close(), resolved once the shared-memory regions are unregistered and their files removed. */
+  async shutdown(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
-    const closeConnections = (): void => {
+    this.closing = (this.shm ? this.shm.close() : Promise.resolve()).finally(() => {
       this.client.close();
       void this.workers?.then((b) => b?.close(), () => undefined);
-    };
-    if (this.shm) {
-      void this.shm.close().finally(closeConnections);
-    } else {
-      closeConnections();
-    }
+    });
+    return this.closing;
   }
 
   /**
