@@ -40,6 +40,8 @@ module.exports = [
     ],
   },
   { ...nodeBase, name: 'server', entry: { server: './src/server/main.ts' } },
+  // The batch thread (src/batch/thread): one file, no chunks of its own to collide with the extension's.
+  { ...nodeBase, name: 'batchThread', entry: { batchThread: './src/batch/thread/batchThread.ts' }, plugins: [new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 })] },
   {
     name: 'webview',
     target: 'web',

@@ -10,4 +10,5 @@ export { INPUT_EXTENSIONS, inputFormatOf } from '../tables';
 export { BatchCancelledError, BatchFailedError, SchemaMismatchError, describeRows } from './batchErrors';
 export { openSource, type InputSpec } from './readers';
 export { checkInput, runBatch, type BatchProgress, type BatchResult } from './run';
+export { runInContainerThread } from './thread/runInThread';
 export { OUTPUT_EXTENSIONS, outputFormatOf, type OutputFormat } from './writers/sink';

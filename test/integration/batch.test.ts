@@ -16,7 +16,10 @@ import { BATCH_LABEL, containerPredictor, startBatchContainer } from '../../src/
 import { DuckDbMissingError, loadDuckDb } from '../../src/batch/duckdb';
 import { BatchCancelledError, BatchFailedError, SchemaMismatchError } from '../../src/batch/batchErrors';
 import { openSource, type InputSpec } from '../../src/batch/readers';
-import { checkInput, runBatch, type Predictor } from '../../src/batch/run';
+import { checkInput, runBatch, type BatchProgress, type Predictor } from '../../src/batch/run';
+import { runInContainerThread } from '../../src/batch/thread/runInThread';
+import { ContainerExitedError } from '../../src/container/containerErrors';
+import { InputError } from '../../src/tables/errors';
 import type { OutputFormat } from '../../src/batch/writers/sink';
 import { buildImage, prepareBuild } from '../../src/container/imageBuild';
 import { LABEL } from '../../src/container/labels';
@@ -30,6 +33,8 @@ import { buildSettings, byteStrings, Cleanup, REPO, requireBaseImage, runSetting
 import { missingPrerequisite } from '../prerequisite';
 
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'batch', 'scorer');
+/** The batch thread's script as tsc writes it. */
+const BATCH_THREAD_SCRIPT = path.join(REPO, 'out', 'src', 'batch', 'thread', 'batchThread.js');
 
 /** The rows every test draws from: awkward floats, big integers, text with commas, quotes and accents. */
 function rows(count: number, boomAt = -1): { x: number[]; n: bigint[]; label: string[]; id: string[] } {
@@ -352,13 +357,122 @@ describe('batch prediction through the model image', function () {
     assert.ok(!(await dataFiles()).some((f) => f.startsWith('cli-boom.csv.out') || f.startsWith('.cli-boom')));
   });
 
-  it('leaves no batch container behind', async () => {
-    await shared?.stop(2);
-    shared = undefined;
-    const engine = await testEngine();
-    await waitFor('the batch containers to be gone', async () => {
-      const left = await engine.docker.listContainers({ all: true, filters: { label: [BATCH_LABEL, `${LABEL.folder}=${folder}`] } });
-      return left.length === 0;
+  describe('in a batch thread (as the extension runs a file input: src/batch/thread)', () => {
+    async function threadRun(input: string, output: string, options: { keys?: string[]; rowsPerBatch?: number; model?: ModelContainer; signal?: AbortSignal; onProgress?: (p: BatchProgress) => void } = {}) {
+      const format = (path.extname(output).slice(1) === 'arrow' ? 'arrow' : path.extname(output).slice(1)) as OutputFormat;
+      return runInContainerThread(
+        options.model ?? (await batchContainer()),
+        { input: { kind: 'file', path: input }, model: manifest, keys: options.keys ?? [], output, format, rowsPerBatch: options.rowsPerBatch ?? 100, requestTimeoutMs: 60_000 },
+        { script: BATCH_THREAD_SCRIPT, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      );
+    }
+
+    it('writes the same bytes as a run on this thread, through shared memory, and leaves no region of its own', async () => {
+      const r = rows(3000);
+      const input = path.join(dataDir, 'thread.parquet');
+      parquetOf(input, r);
+      const here = await run({ kind: 'file', path: input }, path.join(dataDir, 'thread-here.arrow'), { keys: ['id'], rowsPerBatch: 256 });
+      const shmDir = (await batchContainer()).clientSpec.options.sharedMemory;
+      assert.ok(shmDir, 'the batch container has a shared-memory folder');
+      const regionsBefore = (await fs.readdir(shmDir.dir)).sort();
+      const progress: number[] = [];
+      const there = await threadRun(input, path.join(dataDir, 'thread-there.arrow'), { keys: ['id'], rowsPerBatch: 256, onProgress: (p) => progress.push(p.rowsDone) });
+      assert.deepStrictEqual({ rows: there.rows, batches: there.batches }, { rows: here.rows, batches: here.batches });
+      assert.deepStrictEqual([progress.length, progress.at(-1)], [12, 3000], 'one progress report a batch, in order');
+      const a = await fs.readFile(path.join(dataDir, 'thread-here.arrow'));
+      const b = await fs.readFile(path.join(dataDir, 'thread-there.arrow'));
+      assert.ok(a.equals(b), 'the thread\'s output is the same file, bit for bit');
+      assert.deepStrictEqual((await fs.readdir(shmDir.dir)).sort(), regionsBefore, 'the thread unregistered and removed its regions before it ended');
+    });
+
+    it('a model exception arrives as on this thread: BatchFailedError naming the rows, the V2Error with its traceback; nothing written', async () => {
+      const r = rows(60, 24);
+      const input = path.join(dataDir, 'thread-boom.csv');
+      await fs.writeFile(input, csvText(r));
+      const before = await dataFiles();
+      await assert.rejects(threadRun(input, path.join(dataDir, 'thread-boom.parquet'), { rowsPerBatch: 10 }), (e: Error) => {
+        assert.ok(e instanceof BatchFailedError, String(e));
+        assert.deepStrictEqual([e.batch, e.rowStart, e.rowEnd], [3, 20, 30]);
+        assert.match(e.message, /^Batch 3 \(rows 21-30 of the input\) failed: ModelInfer: ValueError: cannot score the label 'boom' \(row 4 of this batch\) \(model\.py:13 in predict\)$/);
+        assert.ok(e.cause instanceof V2Error && e.cause.report?.traceback.includes('Traceback'), 'the Python traceback comes along');
+        return true;
+      });
+      assert.deepStrictEqual(await dataFiles(), before, 'no output and no temporary file');
+    });
+
+    it('a wrong input is refused with the InputError the reader gives, naming the file', async () => {
+      const input = path.join(dataDir, 'thread-broken.parquet');
+      await fs.writeFile(input, 'PAR1 this is not a Parquet file');
+      await assert.rejects(threadRun(input, path.join(dataDir, 'thread-broken.csv')), (e: Error) => {
+        assert.ok(e instanceof InputError, `${e.name}: ${e.message}`);
+        assert.ok(e.message.includes('thread-broken.parquet'), e.message);
+        return true;
+      });
+    });
+
+    it('cancel ends the thread with BatchCancelledError and leaves no output file', async () => {
+      const r = rows(20000);
+      const input = path.join(dataDir, 'thread-big.csv');
+      await fs.writeFile(input, csvText(r));
+      const before = await dataFiles();
+      const ctrl = new AbortController();
+      let progressSeen = 0;
+      await assert.rejects(
+        threadRun(input, path.join(dataDir, 'thread-big.parquet'), {
+          rowsPerBatch: 500,
+          signal: ctrl.signal,
+          onProgress: (p) => {
+            progressSeen = p.rowsDone;
+            ctrl.abort();
+          },
+        }),
+        (e: Error) => e instanceof BatchCancelledError,
+      );
+      assert.ok(progressSeen > 0 && progressSeen < 20000);
+      assert.deepStrictEqual(await dataFiles(), before);
+    });
+
+    it('a container killed mid-run: the batch failed because the model container exited, with its log', async () => {
+      const r = rows(20000);
+      const input = path.join(dataDir, 'thread-kill.csv');
+      await fs.writeFile(input, csvText(r));
+      const before = await dataFiles();
+      const own = cleanup.container(await startBatchContainer(await testEngine(), { folder, manifest, image: tag, settings: runSettings }));
+      let killed = false;
+      await assert.rejects(
+        threadRun(input, path.join(dataDir, 'thread-kill.parquet'), {
+          model: own,
+          rowsPerBatch: 100,
+          onProgress: () => {
+            if (killed) return;
+            killed = true;
+            void own.container.kill().catch(() => undefined);
+          },
+        }),
+        (e: Error) => {
+          assert.ok(e instanceof BatchFailedError, `${e.name}: ${e.message}`);
+          assert.ok(e.cause instanceof ContainerExitedError, `the cause is the exit, not a transport error: ${String(e.cause)}`);
+          assert.match(e.message, /the model container exited/i);
+          return true;
+        },
+      );
+      assert.ok(killed);
+      assert.deepStrictEqual(await dataFiles(), before, 'no output and no temporary file');
+      await own.stop(2);
+    });
+  });
+
+
+  // Last: after the thread's runs too.
+  describe('at the end', () => {
+    it('leaves no batch container behind', async () => {
+      await shared?.stop(2);
+      shared = undefined;
+      const engine = await testEngine();
+      await waitFor('the batch containers to be gone', async () => {
+        const left = await engine.docker.listContainers({ all: true, filters: { label: [BATCH_LABEL, `${LABEL.folder}=${folder}`] } });
+        return left.length === 0;
+      });
     });
   });
 });
