@@ -4,20 +4,26 @@
  *
  *   gen   --output F --rows N [--nullable]        write N rows x 8 float64 columns of Parquet
  *   copy  --input F --output F [--rows-per-batch R] read -> write, no model (the baseline)
- *   run   --input F --output F --rows N [--rows-per-batch R] --folder D --image T [--no-shm]
- *                                                  read -> container -> write (the extension's path:
- *                                                  batches through shared memory, or gRPC bytes with --no-shm)
+ *   run   --input F --output F --rows N [--rows-per-batch R] --folder D --image T [--no-shm] [--same-thread]
+ *                                                  read -> container -> write (the extension's path: in a
+ *                                                  batch thread, batches through shared memory; gRPC bytes
+ *                                                  with --no-shm, on this thread with --same-thread)
  */
 import * as arrow from 'apache-arrow';
+import * as path from 'path';
 import { containerPredictor, startBatchContainer } from '../../src/batch/container';
 import { openSource } from '../../src/batch/readers';
 import { rowsPerBatchFor } from '../../src/batch/batchSize';
-import { checkInput, runBatch } from '../../src/batch/run';
+import { checkInput, runBatch, type BatchProgress } from '../../src/batch/run';
+import { runInContainerThread } from '../../src/batch/thread/runInThread';
 import { batchesOf, tableOf } from '../../src/tables/source';
 import { openSink } from '../../src/batch/writers/sink';
 import { connectEngine } from '../../src/container/engine';
 import type { ModelContainer } from '../../src/container/modelContainer';
 import { loadManifest } from '../../src/model/manifest';
+
+/** The batch thread's script as tsc writes it (out/src/batch/thread), next to this file's out/bench/batch. */
+const BATCH_THREAD_SCRIPT = process.env['PYML_BATCH_THREAD'] ?? path.join(__dirname, '..', '..', 'src', 'batch', 'thread', 'batchThread.js');
 
 const COLUMNS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 
@@ -107,6 +113,7 @@ async function copy(): Promise<Record<string, unknown>> {
 
 async function run(): Promise<Record<string, unknown>> {
   const folder = need('folder');
+  const sameThread = process.argv.includes('--same-thread');
   const manifest = await loadManifest(folder);
   const engine = await connectEngine({ setting: '' });
   const source = await openSource({ kind: 'file', path: need('input') });
@@ -147,22 +154,22 @@ async function run(): Promise<Record<string, unknown>> {
     const totalRows = Number(need('rows'));
     const containerCpu0 = await containerCpuSeconds(model);
     const runCpu0 = cpuSeconds();
-    const result = await runBatch({
-      onProgress: (p) => {
-        const tenth = Math.min(9, Math.floor((p.rowsDone / totalRows) * 10));
-        rssByTenth[tenth] = Math.max(rssByTenth[tenth] ?? 0, process.memoryUsage.rss() / 2 ** 20);
-        if (tenth !== lastTenth) sampleContainer(tenth);
-        lastTenth = tenth;
-      },
-      model: manifest,
-      source,
-      plan,
-      predictor: containerPredictor(model, 600_000),
-      output: need('output'),
-      format: 'parquet',
-      rowsPerBatch,
-      ...(arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {}),
-    });
+    const onProgress = (p: BatchProgress): void => {
+      const tenth = Math.min(9, Math.floor((p.rowsDone / totalRows) * 10));
+      rssByTenth[tenth] = Math.max(rssByTenth[tenth] ?? 0, process.memoryUsage.rss() / 2 ** 20);
+      if (tenth !== lastTenth) sampleContainer(tenth);
+      lastTenth = tenth;
+    };
+    const inFlight = arg('in-flight') ? { inFlight: Number(arg('in-flight')) } : {};
+    // As the extension runs a file input: in a batch thread (src/batch/thread); --same-thread: in this
+    // thread, as the run did before (for comparison).
+    const result = sameThread
+      ? await runBatch({ onProgress, model: manifest, source, plan, predictor: containerPredictor(model, 600_000), output: need('output'), format: 'parquet', rowsPerBatch, ...inFlight })
+      : await runInContainerThread(
+          model,
+          { input: { kind: 'file', path: need('input') }, model: manifest, keys: [], output: need('output'), format: 'parquet', rowsPerBatch, requestTimeoutMs: 600_000, ...inFlight },
+          { script: BATCH_THREAD_SCRIPT, onProgress },
+        );
     const runCpu = cpuSeconds() - runCpu0;
     sampleContainer(9);
     await sampling;
