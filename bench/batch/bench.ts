@@ -8,9 +8,10 @@
  * Prints one JSON document (and writes it to --json PATH).
  *
  *   npm run compile-tests && node out/bench/batch/bench.js [--sizes 1000000,10000000]
- *       [--rows-per-batch N (default: as the extension sizes batches)] [--in-flight N] [--nullable] [--no-shm] [--json PATH]
+ *       [--rows-per-batch N (default: as the extension sizes batches)] [--in-flight N] [--nullable] [--no-shm] [--same-thread] [--json PATH]
  * Batches go through shared memory as the extension sends them (src/batch/container.ts); --no-shm
- * sends every byte through gRPC instead.
+ * sends every byte through gRPC instead. The run goes through a batch thread as the extension runs a
+ * file input (src/batch/thread); --same-thread runs it on the process's own thread.
  *
  * Needs dockerd and the base image (PYML_TEST_BASE_IMAGE, default pyml-base:bookworm); builds the
  * model image from bench/batch/identity8 and removes it, its containers and its files at the end.
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       await fs.rm(copied, { force: true });
       const run = await worker([
         'run', '--input', input, '--output', output, '--rows', String(rows), ...batching,
-        ...(inFlight ? ['--in-flight', inFlight] : []), ...(process.argv.includes('--no-shm') ? ['--no-shm'] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
+        ...(inFlight ? ['--in-flight', inFlight] : []), ...(process.argv.includes('--no-shm') ? ['--no-shm'] : []), ...(process.argv.includes('--same-thread') ? ['--same-thread'] : []), '--folder', folder, '--image', built.tag, '--proto', path.join(REPO, 'runtime', 'pyml', 'proto', 'grpc_predict_v2.proto'),
       ]);
       if (run['rows'] !== rows) throw new Error(`the run wrote ${run['rows']} rows, not ${rows}`);
       results.push({

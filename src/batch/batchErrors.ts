@@ -46,7 +46,7 @@ export class BatchFailedError extends Error {
 export class BatchCancelledError extends Error {
   override readonly name = 'BatchCancelledError';
   constructor(readonly rowsDone: number) {
-    super(`Batch prediction cancelled after ${rowsDone} rows; no output file was written.`);
+    super(`Batch prediction cancelled after ${rowsDone.toLocaleString('en-US')} row${rowsDone === 1 ? '' : 's'}; no output file was written.`);
   }
 }
 

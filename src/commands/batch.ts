@@ -303,15 +303,16 @@ async function predict(ctx: Ctx, batch: BatchModule, request: BatchRequest, mani
           progress.report({ message });
         },
       });
-      log.info(`Batch: ${source.description} -> ${request.output} through ${built.tag} (${model.info.name}), ${rowsPerBatch} rows per batch`);
+      // A file input is read, sent and written in a batch thread (src/batch/thread): the extension host
+      // stays responsive, and the run's memory is its own. DuckDB runs a query on threads of its own.
+      const file = 'file' in request.input ? request.input.file : undefined;
+      log.info(`Batch: ${source.description} -> ${request.output} through ${built.tag} (${model.info.name}), ${rowsPerBatch} rows per batch${file !== undefined ? ', in a batch thread' : ''}`);
       progress.report({ message: 'sending the rows…' });
       const requestTimeoutMs = ctx.config.predictTimeoutSeconds * 1000;
-      if (!('file' in request.input)) return await run(batch.containerPredictor(model, requestTimeoutMs));
-      // A file input is read, sent and written in a batch thread (src/batch/thread): the extension host
-      // stays responsive, and the run's memory is its own. DuckDB runs its query on threads of its own.
+      if (file === undefined) return await run(batch.containerPredictor(model, requestTimeoutMs));
       return await batch.runInContainerThread(
         model,
-        { input: { kind: 'file', path: request.input.file }, model: manifest, keys: request.keys ?? [], output: request.output, format, rowsPerBatch, inFlight: ctx.config.requestsInFlight, requestTimeoutMs },
+        { input: { kind: 'file', path: file }, model: manifest, keys: request.keys ?? [], output: request.output, format, rowsPerBatch, inFlight: ctx.config.requestsInFlight, requestTimeoutMs },
         { script: path.join(ctx.extension.extensionPath, 'dist', 'batchThread.js'), signal: abort.signal, onProgress },
       );
     } finally {

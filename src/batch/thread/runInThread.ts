@@ -41,8 +41,13 @@ export function runInThread(run: ThreadRun, options: ThreadOptions): Promise<Bat
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (message: FromThread) => {
-      if (message.type === 'progress') options.onProgress?.(message.progress);
-      else if (message.type === 'done') outcome = { result: message.result };
+      if (message.type === 'progress') {
+        try {
+          options.onProgress?.(message.progress);
+        } catch {
+          // A progress display that fails does not stop the run (and must not throw in an event handler).
+        }
+      } else if (message.type === 'done') outcome = { result: message.result };
       else outcome = { error: fromWire(message.error) };
     });
     worker.on('error', (err) => {
