@@ -171,6 +171,49 @@ describe('batch prediction through the model image', function () {
     return (await fs.readdir(dataDir)).sort();
   }
 
+  /** A run (on this thread or in a batch thread) of an input file into an output file. */
+  type RunFile = (input: string, output: string, options: { rowsPerBatch: number; signal?: AbortSignal; onProgress?: (p: BatchProgress) => void }) => Promise<unknown>;
+
+  /** Row 24 raises in predict(): batch 3 fails, naming its rows, with the model's traceback; nothing is written. */
+  async function expectRaisingBatch(runFile: RunFile, name: string): Promise<void> {
+    const input = path.join(dataDir, `${name}.csv`);
+    await fs.writeFile(input, csvText(rows(60, 24)));
+    const before = await dataFiles();
+    await assert.rejects(runFile(input, path.join(dataDir, `${name}.parquet`), { rowsPerBatch: 10 }), (e: Error) => {
+      assert.ok(e instanceof BatchFailedError, String(e));
+      assert.deepStrictEqual([e.batch, e.rowStart, e.rowEnd], [3, 20, 30]);
+      assert.match(e.message, /^Batch 3 \(rows 21-30 of the input\) failed: ModelInfer: ValueError: cannot score the label 'boom' \(row 4 of this batch\) \(model\.py:13 in predict\)$/);
+      assert.ok(e.cause instanceof V2Error && e.cause.report?.traceback.includes('Traceback'), 'the Python traceback comes along');
+      return true;
+    });
+    assert.deepStrictEqual(await dataFiles(), before, 'no output and no temporary file');
+  }
+
+  /** Cancelled at the first progress report: BatchCancelledError after some rows; nothing is written. */
+  async function expectCancelled(runFile: RunFile, name: string): Promise<void> {
+    const input = path.join(dataDir, `${name}.csv`);
+    await fs.writeFile(input, csvText(rows(20000)));
+    const before = await dataFiles();
+    const ctrl = new AbortController();
+    let progressSeen = 0;
+    await assert.rejects(
+      runFile(input, path.join(dataDir, `${name}.parquet`), {
+        rowsPerBatch: 500,
+        signal: ctrl.signal,
+        onProgress: (p) => {
+          progressSeen = p.rowsDone;
+          ctrl.abort();
+        },
+      }),
+      (e: Error) => e instanceof BatchCancelledError,
+    );
+    assert.ok(progressSeen > 0 && progressSeen < 20000);
+    assert.deepStrictEqual(await dataFiles(), before);
+  }
+
+  /** run() of a file, as a RunFile. */
+  const runHere: RunFile = (input, output, options) => run({ kind: 'file', path: input }, output, options);
+
   it('the same rows predicted online (ModelInfer) and offline give identical outputs, bit for bit', async () => {
     const r = rows(1000);
     const input = path.join(dataDir, 'same.parquet');
@@ -289,43 +332,15 @@ describe('batch prediction through the model image', function () {
   });
 
   it('a model that raises on one batch stops the run with that batch\'s row range; nothing is written', async () => {
-    const r = rows(60, 24);
+    await expectRaisingBatch(runHere, 'boom');
     const input = path.join(dataDir, 'boom.csv');
-    await fs.writeFile(input, csvText(r));
-    const before = await dataFiles();
-    await assert.rejects(run({ kind: 'file', path: input }, path.join(dataDir, 'boom.parquet'), { rowsPerBatch: 10 }), (e: Error) => {
-      assert.ok(e instanceof BatchFailedError, String(e));
-      assert.deepStrictEqual([e.batch, e.rowStart, e.rowEnd], [3, 20, 30]);
-      assert.match(e.message, /^Batch 3 \(rows 21-30 of the input\) failed: ModelInfer: ValueError: cannot score the label 'boom' \(row 4 of this batch\) \(model\.py:13 in predict\)$/);
-      assert.ok(e.cause instanceof V2Error && e.cause.report?.traceback.includes('Traceback'), 'the Python traceback comes along');
-      return true;
-    });
-    assert.deepStrictEqual(await dataFiles(), before, 'no output and no temporary file');
     // The container keeps serving.
     const ok = await run({ kind: 'file', path: input }, path.join(dataDir, 'after-boom.csv'), { rowsPerBatch: 20, keys: ['id'] }).catch((e: unknown) => e);
     assert.ok(ok instanceof BatchFailedError && ok.rowStart === 20);
   });
 
   it('cancel stops the run and leaves no output file', async () => {
-    const r = rows(20000);
-    const input = path.join(dataDir, 'big.csv');
-    await fs.writeFile(input, csvText(r));
-    const before = await dataFiles();
-    const ctrl = new AbortController();
-    let progressSeen = 0;
-    await assert.rejects(
-      run({ kind: 'file', path: input }, path.join(dataDir, 'big.parquet'), {
-        rowsPerBatch: 500,
-        signal: ctrl.signal,
-        onProgress: (p) => {
-          progressSeen = p.rowsDone;
-          ctrl.abort();
-        },
-      }),
-      (e: Error) => e instanceof BatchCancelledError,
-    );
-    assert.ok(progressSeen > 0 && progressSeen < 20000);
-    assert.deepStrictEqual(await dataFiles(), before);
+    await expectCancelled(runHere, 'big');
   });
 
   it('`python3 -m pyml batch` inside the image gives the same values as the extension', async () => {
@@ -386,18 +401,7 @@ describe('batch prediction through the model image', function () {
     });
 
     it('a model exception arrives as on this thread: BatchFailedError naming the rows, the V2Error with its traceback; nothing written', async () => {
-      const r = rows(60, 24);
-      const input = path.join(dataDir, 'thread-boom.csv');
-      await fs.writeFile(input, csvText(r));
-      const before = await dataFiles();
-      await assert.rejects(threadRun(input, path.join(dataDir, 'thread-boom.parquet'), { rowsPerBatch: 10 }), (e: Error) => {
-        assert.ok(e instanceof BatchFailedError, String(e));
-        assert.deepStrictEqual([e.batch, e.rowStart, e.rowEnd], [3, 20, 30]);
-        assert.match(e.message, /^Batch 3 \(rows 21-30 of the input\) failed: ModelInfer: ValueError: cannot score the label 'boom' \(row 4 of this batch\) \(model\.py:13 in predict\)$/);
-        assert.ok(e.cause instanceof V2Error && e.cause.report?.traceback.includes('Traceback'), 'the Python traceback comes along');
-        return true;
-      });
-      assert.deepStrictEqual(await dataFiles(), before, 'no output and no temporary file');
+      await expectRaisingBatch(threadRun, 'thread-boom');
     });
 
     it('a wrong input is refused with the InputError the reader gives, naming the file', async () => {
@@ -411,25 +415,7 @@ describe('batch prediction through the model image', function () {
     });
 
     it('cancel ends the thread with BatchCancelledError and leaves no output file', async () => {
-      const r = rows(20000);
-      const input = path.join(dataDir, 'thread-big.csv');
-      await fs.writeFile(input, csvText(r));
-      const before = await dataFiles();
-      const ctrl = new AbortController();
-      let progressSeen = 0;
-      await assert.rejects(
-        threadRun(input, path.join(dataDir, 'thread-big.parquet'), {
-          rowsPerBatch: 500,
-          signal: ctrl.signal,
-          onProgress: (p) => {
-            progressSeen = p.rowsDone;
-            ctrl.abort();
-          },
-        }),
-        (e: Error) => e instanceof BatchCancelledError,
-      );
-      assert.ok(progressSeen > 0 && progressSeen < 20000);
-      assert.deepStrictEqual(await dataFiles(), before);
+      await expectCancelled(threadRun, 'thread-big');
     });
 
     it('a container killed mid-run: the batch failed because the model container exited, with its log', async () => {
